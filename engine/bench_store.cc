@@ -1,0 +1,163 @@
+// `o2c bench store`: what one durable step costs, measured beside what the same cluster can do
+// with the simplest possible commit (a single-row INSERT) at the same concurrency, in the same
+// run. Prints one JSON line per concurrency level.
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "engine/bench_stats.h"
+#include "engine/cli.h"
+#include "engine/cli_args.h"
+#include "engine/group_committer.h"
+#include "engine/migrations.h"
+#include "engine/pg_workflow_store.h"
+
+namespace o2c {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+const std::string kPad(280, 'x');  // with the JSON around it, ~300-byte payloads
+
+constexpr const char* kCreateBaseline =
+    "CREATE TABLE IF NOT EXISTS o2c_bench_baseline ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL)";
+constexpr const char* kInsertBaseline = "INSERT INTO o2c_bench_baseline (payload) VALUES ($1)";
+constexpr const char* kCleanup =
+    "DROP TABLE IF EXISTS o2c_bench_baseline;"
+    "DELETE FROM tasks WHERE workflow_id IN (SELECT id FROM workflows WHERE type = 'bench');"
+    "DELETE FROM transitions WHERE workflow_id IN (SELECT id FROM workflows WHERE type = 'bench');"
+    "DELETE FROM workflows WHERE type = 'bench';";
+
+// Runs `op` on `threads` threads until `seconds` pass; returns the latencies of every op.
+template <typename MakeWorker>
+LatencySample RunClosedLoop(int threads, double seconds, MakeWorker make_worker) {
+  std::vector<std::function<void()>> workers;
+  for (int t = 0; t < threads; ++t) workers.push_back(make_worker(t));  // connect before timing
+  std::vector<std::vector<double>> latencies(threads);
+  auto start = Steady::now();
+  auto deadline = start + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      while (Steady::now() < deadline) {
+        auto before = Steady::now();
+        workers[t]();
+        latencies[t].push_back(
+            std::chrono::duration<double, std::milli>(Steady::now() - before).count());
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
+  return LatencySample::Merge(latencies, elapsed);
+}
+
+StepCommit SyntheticStep(WorkflowId id, std::int64_t version, std::int64_t n) {
+  StepCommit s;
+  s.workflow_id = id;
+  s.expected_version = version;
+  s.state = n % 2 ? "odd" : "even";
+  s.status = "running";
+  s.context = {{"n", n}, {"pad", kPad}};
+  s.transitions.push_back({n % 2 ? "even" : "odd", "tick", s.state, {{"n", n}, {"pad", kPad}}});
+  s.tasks.push_back({"bench.noop",
+                     {{"n", n}, {"pad", kPad}},
+                     "bench:" + std::to_string(id) + ":" + std::to_string(n)});
+  return s;
+}
+
+WorkflowId CreateBenchWorkflow(WorkflowStore& store, const std::string& key) {
+  NewWorkflow w;
+  w.type = "bench";
+  w.business_key = key;
+  w.state = "even";
+  return store.CreateWorkflow(w, SystemClock().Now()).workflow.id;
+}
+
+}  // namespace
+
+int RunBenchCommand(const std::vector<std::string>& raw) {
+  CliArgs args(raw, {"database-url", "concurrency", "seconds", "committers", "max-batch"}, {});
+  if (args.positional().size() != 1 || args.positional()[0] != "store") {
+    throw UsageError("usage: o2c bench store [--concurrency 1,8,32] [--seconds 10]");
+  }
+  std::string dsn = DatabaseUrl(args);
+  std::vector<int> levels = args.GetIntList("concurrency", {1, 8, 32});
+  double seconds = args.GetInt("seconds", 10);
+  int committers = args.GetInt("committers", 2);
+  int max_batch = args.GetInt("max-batch", 64);
+  Migrate(dsn);
+  {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction tx(c);
+    tx.exec(kCleanup);
+    tx.exec(kCreateBaseline);
+  }
+  SystemClock clock;
+  std::string run = std::to_string(clock.Now().time_since_epoch().count());
+
+  for (int c : levels) {
+    LatencySample baseline = RunClosedLoop(c, seconds, [&](int) {
+      auto conn = std::make_shared<pqxx::connection>(dsn);
+      conn->prepare("insert", kInsertBaseline);
+      return [conn] {
+        pqxx::nontransaction tx(*conn);
+        tx.exec_prepared("insert", kPad);
+      };
+    });
+
+    // Direct: every step is its own commit, one round trip, on the caller's connection.
+    LatencySample direct = RunClosedLoop(c, seconds, [&](int t) {
+      auto store = std::make_shared<PgWorkflowStore>(dsn);
+      WorkflowId id = CreateBenchWorkflow(
+          *store, run + "/direct/" + std::to_string(c) + "/" + std::to_string(t));
+      auto version = std::make_shared<std::int64_t>(0);
+      return [store, id, version, &clock] {
+        auto r = store->CommitStep(SyntheticStep(id, *version, *version), clock.Now());
+        if (!std::holds_alternative<Committed>(r)) throw StoreError("bench step was refused");
+        *version = std::get<Committed>(r).version;
+      };
+    });
+
+    // Batched: the same steps through a GroupCommitter, so concurrent steps share commits.
+    GroupCommitter committer([&] { return std::make_unique<PgWorkflowStore>(dsn); }, clock,
+                             std::min(c, committers), max_batch);
+    PgWorkflowStore setup(dsn);
+    LatencySample batched = RunClosedLoop(c, seconds, [&](int t) {
+      WorkflowId id = CreateBenchWorkflow(
+          setup, run + "/batched/" + std::to_string(c) + "/" + std::to_string(t));
+      auto version = std::make_shared<std::int64_t>(0);
+      return [&committer, id, version] {
+        auto r = committer.Commit(SyntheticStep(id, *version, *version));
+        if (!std::holds_alternative<Committed>(r)) throw StoreError("bench step was refused");
+        *version = std::get<Committed>(r).version;
+      };
+    });
+    double mean_batch =
+        committer.commits() ? double(committer.steps_committed()) / committer.commits() : 0;
+
+    Json line = {{"bench", "store"},
+                 {"concurrency", c},
+                 {"seconds", seconds},
+                 {"baseline_insert_commits_per_s", Round(baseline.per_second())},
+                 {"steps_per_s", Round(direct.per_second())},
+                 {"ratio", Round(direct.per_second() / baseline.per_second(), 2)},
+                 {"batched_steps_per_s", Round(batched.per_second())},
+                 {"batched_ratio", Round(batched.per_second() / baseline.per_second(), 2)},
+                 {"batched_mean_steps_per_commit", Round(mean_batch, 1)},
+                 {"step_p50_ms", Round(direct.Percentile(50), 3)},
+                 {"step_p99_ms", Round(direct.Percentile(99), 3)},
+                 {"batched_step_p99_ms", Round(batched.Percentile(99), 3)},
+                 {"baseline_p99_ms", Round(baseline.Percentile(99), 3)}};
+    std::cout << line.dump() << std::endl;
+  }
+  pqxx::connection c(dsn);
+  pqxx::nontransaction tx(c);
+  tx.exec(kCleanup);
+  return 0;
+}
+
+}  // namespace o2c

@@ -1,0 +1,78 @@
+#include "engine/cli.h"
+
+#include <iostream>
+
+#include "engine/cli_args.h"
+#include "engine/migrations.h"
+#include "engine/workflow_store.h"
+
+namespace o2c {
+namespace {
+
+constexpr const char* kUsage = R"(o2c — durable order-to-cash workflows
+
+usage: o2c <command> [options]
+
+commands:
+  migrate [--status]          apply pending schema migrations (or show their state)
+  bench store [--concurrency 1,8,32] [--seconds 10]
+                              step-commit throughput beside the same cluster's insert baseline
+  help                        this text
+
+Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
+)";
+
+}  // namespace
+
+int RunCli(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (args[0] == "migrate") return RunMigrateCommand(rest);
+    if (args[0] == "bench") return RunBenchCommand(rest);
+    std::cerr << "o2c: unknown command '" << args[0] << "'\n\n" << kUsage;
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "o2c " << args[0] << ": " << e.what() << "\n";
+    return 2;
+  } catch (const MigrationError& e) {
+    std::cerr << "o2c " << args[0] << ": refused: " << e.what() << "\n";
+    return 3;
+  } catch (const StoreError& e) {
+    std::cerr << "o2c " << args[0] << ": database error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "o2c " << args[0] << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int RunMigrateCommand(const std::vector<std::string>& raw) {
+  CliArgs args(raw, {"database-url"}, {"status"});
+  if (!args.positional().empty()) throw UsageError("migrate takes no arguments");
+  std::string dsn = DatabaseUrl(args);
+  if (args.Has("status")) {
+    bool diverged = false;
+    for (const MigrationState& m : MigrationStatus(dsn)) {
+      std::string what = !m.applied           ? "pending"
+                         : m.checksum.empty() ? "UNKNOWN to this binary"
+                         : m.changed()        ? "CHANGED since applied"
+                                              : "applied " + m.applied_at.value_or("");
+      diverged = diverged || m.checksum.empty() || m.changed();
+      std::cout << m.name << "  " << what << "\n";
+    }
+    return diverged ? 3 : 0;
+  }
+  std::vector<int> applied = Migrate(dsn);
+  if (applied.empty()) {
+    std::cout << "schema is current (" << EmbeddedMigrations().size() << " migrations)\n";
+  } else {
+    for (int v : applied) std::cout << "applied migration " << v << "\n";
+  }
+  return 0;
+}
+
+}  // namespace o2c

@@ -1,0 +1,15 @@
+// `o2c` subcommands. Each returns the process exit code; errors are printed in words a person
+// can act on (to stderr), never as a crash.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace o2c {
+
+int RunCli(const std::vector<std::string>& args);
+
+int RunMigrateCommand(const std::vector<std::string>& args);
+int RunBenchCommand(const std::vector<std::string>& args);
+
+}  // namespace o2c

@@ -1,0 +1,58 @@
+// WorkflowStore in memory, for pure unit tests. Same contract as PgWorkflowStore (the
+// conformance suite runs against both); thread-safe: one mutex around everything.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "engine/workflow_store.h"
+
+namespace o2c {
+
+class MemoryWorkflowStore final : public WorkflowStore {
+ public:
+  CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override;
+  std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override;
+  std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
+                                             const std::string& business_key) override;
+  CommitResult CommitStep(const StepCommit& step, TimePoint now) override;
+  std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
+                                        TimePoint now) override;
+  std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
+                                     std::chrono::milliseconds lease_for, int batch_size) override;
+  bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
+                      const std::string& last_error, TimePoint now) override;
+  std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
+  std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit) override;
+  std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override;
+  InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override;
+  std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
+  std::vector<TransitionRecord> Transitions(WorkflowId id) override;
+  std::vector<TaskRecord> Tasks(WorkflowId id) override;
+  std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
+
+ private:
+  struct Timer {
+    TimerRecord record;
+    bool fired = false, cancelled = false;
+  };
+  struct Event {
+    EventRecord record;
+    bool processed = false;
+  };
+
+  CommitResult CommitLocked(const StepCommit& step, TimePoint now);
+  CreatedWorkflow CreateLocked(const NewWorkflow& workflow, TimePoint now);
+
+  std::mutex mutex_;
+  std::map<WorkflowId, WorkflowRecord> workflows_;
+  std::map<WorkflowId, std::vector<TransitionRecord>> transitions_;
+  std::map<TaskId, TaskRecord> tasks_;
+  std::map<std::int64_t, Timer> timers_;
+  std::map<std::int64_t, Event> events_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> inbox_keys_;
+  std::vector<std::pair<std::int64_t, OperatorActionRecord>> actions_;
+  std::int64_t next_id_ = 1;
+};
+
+}  // namespace o2c

@@ -1,0 +1,396 @@
+#include "engine/pg_workflow_store.h"
+
+#include <pqxx/pqxx>
+
+#include "engine/pg_step_sql.h"
+#include "engine/time_text.h"
+
+namespace o2c {
+namespace {
+
+// Timestamps are read back as microseconds since the epoch: exact, and no text parsing.
+#define O2C_MICROS(col) "(extract(epoch from " col ") * 1000000)::bigint"
+
+constexpr const char* kWorkflowColumns =
+    "id, type, business_key, parent_id, state, status, context::text, version, attention_reason, "
+    "correlation_id, " O2C_MICROS("created_at") ", " O2C_MICROS("updated_at");
+
+// `t` is the tasks alias in every statement that reads tasks.
+constexpr const char* kTaskColumns =
+    "t.id, t.workflow_id, t.activity, t.input::text, t.idempotency_key, t.status, t.attempt, "
+    "t.max_attempts, " O2C_MICROS("t.next_attempt_at") ", t.lease_owner, " O2C_MICROS(
+        "t.lease_expires_at") ", t.last_error, t.result::text, t.compensates";
+
+// Inserts unless (type, business_key) exists. The existing row is read by a second statement:
+// under concurrency the inserting statement's snapshot cannot see a row another session just
+// committed.
+const std::string kInsertWorkflow = std::string(
+                                        "INSERT INTO workflows (type, business_key, parent_id, "
+                                        "state, status, context, correlation_id,"
+                                        "                       created_at, updated_at) "
+                                        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $8) "
+                                        "ON CONFLICT (type, business_key) DO NOTHING RETURNING ") +
+                                    kWorkflowColumns;
+const std::string kSelectWorkflowByKey = std::string("SELECT ") + kWorkflowColumns +
+                                         " FROM workflows WHERE type = $1 AND business_key = $2";
+const std::string kSelectWorkflowById =
+    std::string("SELECT ") + kWorkflowColumns + " FROM workflows WHERE id = $1";
+
+// Takes due work: pending tasks whose time has come and leased tasks whose lease expired (their
+// worker is presumed dead). SKIP LOCKED lets workers lease in parallel without waiting on each
+// other; the row lock plus the re-check of the WHERE clause on the locked row guarantee a task
+// goes to one worker only. The CASE expression matches tasks_due_idx exactly.
+const std::string kLeaseTasks =
+    std::string(
+        "WITH due AS ("
+        "  SELECT id FROM tasks"
+        "   WHERE status IN ('pending', 'leased')"
+        "     AND (CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END) <= $2"
+        "   ORDER BY (CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END)"
+        "   LIMIT $4 FOR UPDATE SKIP LOCKED) "
+        "UPDATE tasks t SET status = 'leased', lease_owner = $1,"
+        "       lease_expires_at = $2::timestamptz + $3 * interval '1 millisecond',"
+        "       attempt = t.attempt + 1, updated_at = $2"
+        "  FROM due WHERE t.id = due.id RETURNING ") +
+    kTaskColumns;
+
+const char* kRescheduleTask =
+    "UPDATE tasks SET status = 'pending', next_attempt_at = $3, last_error = $4,"
+    "       lease_expires_at = NULL, updated_at = $5"
+    " WHERE id = $1 AND status = 'leased' AND lease_owner = $2";
+
+const char* kDueTimers =
+    "SELECT id, workflow_id, name, " O2C_MICROS("fire_at") ", payload::text FROM timers"
+    " WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1"
+    " ORDER BY fire_at, id LIMIT $2";
+
+const char* kPendingEventsOf =
+    "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS("created_at")
+    " FROM events WHERE workflow_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2";
+const char* kPendingEventsAll = "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS(
+    "created_at") " FROM events WHERE processed_at IS NULL ORDER BY id LIMIT $1";
+
+const char* kEnqueueEvent =
+    "INSERT INTO events (workflow_id, event, payload, source, created_at)"
+    " VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING id";
+
+const char* kInsertDelivery =
+    "INSERT INTO inbox (source, delivery_id, topic, shop, body, verdict, reason, workflow_id,"
+    "                   received_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id";
+const char* kSelectDelivery = "SELECT id FROM inbox WHERE source = $1 AND delivery_id = $2";
+
+const char* kInsertOperatorAction =
+    "INSERT INTO operator_actions (workflow_id, action, actor, reason, params, dry_run, result, at)"
+    " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8) RETURNING id";
+const char* kSelectOperatorActions =
+    "SELECT workflow_id, action, actor, reason, params::text, dry_run, result::text"
+    "  FROM operator_actions WHERE ($1::bigint IS NULL OR workflow_id = $1) ORDER BY id";
+
+const char* kSelectTransitions =
+    "SELECT workflow_id, seq, from_state, event, to_state, payload::text, actor, " O2C_MICROS(
+        "at") " FROM transitions WHERE workflow_id = $1 ORDER BY seq";
+const std::string kSelectTasks =
+    std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.workflow_id = $1 ORDER BY t.id";
+
+#undef O2C_MICROS
+
+template <typename T>
+std::optional<T> Optional(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+WorkflowRecord ReadWorkflow(const pqxx::row& r) {
+  WorkflowRecord w;
+  w.id = r[0].as<WorkflowId>();
+  w.type = r[1].as<std::string>();
+  w.business_key = r[2].as<std::string>();
+  w.parent_id = Optional<WorkflowId>(r[3]);
+  w.state = r[4].as<std::string>();
+  w.status = r[5].as<std::string>();
+  w.context = Json::parse(r[6].c_str());
+  w.version = r[7].as<std::int64_t>();
+  w.attention_reason = Optional<std::string>(r[8]);
+  w.correlation_id = r[9].as<std::string>();
+  w.created_at = FromMicros(r[10].as<std::int64_t>());
+  w.updated_at = FromMicros(r[11].as<std::int64_t>());
+  return w;
+}
+
+TaskRecord ReadTask(const pqxx::row& r) {
+  TaskRecord t;
+  t.id = r[0].as<TaskId>();
+  t.workflow_id = r[1].as<WorkflowId>();
+  t.activity = r[2].as<std::string>();
+  t.input = Json::parse(r[3].c_str());
+  t.idempotency_key = r[4].as<std::string>();
+  t.status = r[5].as<std::string>();
+  t.attempt = r[6].as<int>();
+  t.max_attempts = r[7].as<int>();
+  t.next_attempt_at = FromMicros(r[8].as<std::int64_t>());
+  t.lease_owner = Optional<std::string>(r[9]);
+  if (!r[10].is_null()) t.lease_expires_at = FromMicros(r[10].as<std::int64_t>());
+  t.last_error = Optional<std::string>(r[11]);
+  if (!r[12].is_null()) t.result = Json::parse(r[12].c_str());
+  t.compensates = Optional<TaskId>(r[13]);
+  return t;
+}
+
+// Runs `body` and turns libpqxx's exceptions into StoreError: nothing of libpqxx leaks out.
+template <typename Body>
+auto Translate(const char* what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const pqxx::sql_error& e) {
+    throw StoreError(std::string(what) + ": " + e.what(), e.sqlstate());
+  } catch (const pqxx::broken_connection& e) {
+    throw StoreError(std::string(what) + ": connection lost: " + e.what(), "08006");
+  } catch (const pqxx::failure& e) {
+    throw StoreError(std::string(what) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+struct PgWorkflowStore::Connection {
+  explicit Connection(const std::string& dsn) : db(dsn) {}
+  pqxx::connection db;
+};
+
+PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
+  Translate("connect", [&] {
+    connection_ = std::make_unique<Connection>(dsn);
+    auto& c = connection_->db;
+    c.prepare("insert_workflow", kInsertWorkflow);
+    c.prepare("select_workflow_by_key", kSelectWorkflowByKey);
+    c.prepare("select_workflow_by_id", kSelectWorkflowById);
+    c.prepare("commit_steps", kCommitStepsSql);
+    c.prepare("lease_tasks", kLeaseTasks);
+    c.prepare("reschedule_task", kRescheduleTask);
+    c.prepare("due_timers", kDueTimers);
+    c.prepare("pending_events_of", kPendingEventsOf);
+    c.prepare("pending_events_all", kPendingEventsAll);
+    c.prepare("enqueue_event", kEnqueueEvent);
+    c.prepare("insert_delivery", kInsertDelivery);
+    c.prepare("select_delivery", kSelectDelivery);
+    c.prepare("insert_operator_action", kInsertOperatorAction);
+    c.prepare("select_operator_actions", kSelectOperatorActions);
+    c.prepare("select_transitions", kSelectTransitions);
+    c.prepare("select_tasks", kSelectTasks);
+  });
+}
+
+PgWorkflowStore::~PgWorkflowStore() = default;
+
+CreatedWorkflow PgWorkflowStore::CreateWorkflow(const NewWorkflow& w, TimePoint now) {
+  return Translate("create workflow", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::string correlation =
+        w.correlation_id.empty() ? w.type + ":" + w.business_key : w.correlation_id;
+    pqxx::result r =
+        w.parent_id
+            ? tx.exec_prepared("insert_workflow", w.type, w.business_key, *w.parent_id, w.state,
+                               w.status, w.context.dump(), correlation, FormatTimestamp(now))
+            : tx.exec_prepared("insert_workflow", w.type, w.business_key, nullptr, w.state,
+                               w.status, w.context.dump(), correlation, FormatTimestamp(now));
+    if (!r.empty()) return CreatedWorkflow{ReadWorkflow(r[0]), true};
+    r = tx.exec_prepared("select_workflow_by_key", w.type, w.business_key);
+    if (r.empty()) throw StoreError("create workflow: conflicting row vanished");
+    return CreatedWorkflow{ReadWorkflow(r[0]), false};
+  });
+}
+
+std::optional<WorkflowRecord> PgWorkflowStore::LoadWorkflow(WorkflowId id) {
+  return Translate("load workflow", [&]() -> std::optional<WorkflowRecord> {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = tx.exec_prepared("select_workflow_by_id", id);
+    if (r.empty()) return std::nullopt;
+    return ReadWorkflow(r[0]);
+  });
+}
+
+std::optional<WorkflowRecord> PgWorkflowStore::FindWorkflow(const std::string& type,
+                                                            const std::string& business_key) {
+  return Translate("find workflow", [&]() -> std::optional<WorkflowRecord> {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = tx.exec_prepared("select_workflow_by_key", type, business_key);
+    if (r.empty()) return std::nullopt;
+    return ReadWorkflow(r[0]);
+  });
+}
+
+CommitResult PgWorkflowStore::CommitStep(const StepCommit& step, TimePoint now) {
+  return CommitSteps({step}, now).front();
+}
+
+std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCommit>& steps,
+                                                       TimePoint now) {
+  if (steps.empty()) return {};
+  StepBatchParams p = BuildStepBatchParams(steps);
+  return Translate("commit step", [&] {
+    // Autocommit: the single statement is its own transaction, so a step costs one round trip.
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r =
+        tx.exec_prepared("commit_steps", FormatTimestamp(now), p.steps, p.transitions, p.tasks,
+                         p.timers, p.cancel_timers, p.children, p.events, p.operator_actions);
+    std::vector<CommitResult> results(steps.size(), VersionConflict{});
+    for (const auto& row : r) {
+      auto i = row[0].as<std::size_t>();
+      if (i >= results.size()) continue;
+      if (row[1].as<bool>()) {
+        results[i] = Committed{row[2].as<std::int64_t>()};
+      } else if (!row[3].is_null()) {
+        results[i] = AlreadyConsumed{row[3].as<std::string>()};
+      }
+    }
+    return results;
+  });
+}
+
+std::vector<TaskRecord> PgWorkflowStore::LeaseTasks(const std::string& owner, TimePoint now,
+                                                    std::chrono::milliseconds lease_for,
+                                                    int batch_size) {
+  return Translate("lease tasks", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = tx.exec_prepared("lease_tasks", owner, FormatTimestamp(now),
+                                      static_cast<std::int64_t>(lease_for.count()), batch_size);
+    std::vector<TaskRecord> tasks;
+    tasks.reserve(r.size());
+    for (const auto& row : r) tasks.push_back(ReadTask(row));
+    return tasks;
+  });
+}
+
+bool PgWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
+                                     const std::string& last_error, TimePoint now) {
+  return Translate("reschedule task", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r =
+        tx.exec_prepared("reschedule_task", id, owner, FormatTimestamp(next_attempt_at), last_error,
+                         FormatTimestamp(now));
+    return r.affected_rows() == 1;
+  });
+}
+
+std::vector<TimerRecord> PgWorkflowStore::DueTimers(TimePoint now, int limit) {
+  return Translate("due timers", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<TimerRecord> timers;
+    for (const auto& row : tx.exec_prepared("due_timers", FormatTimestamp(now), limit)) {
+      timers.push_back(TimerRecord{row[0].as<std::int64_t>(), row[1].as<WorkflowId>(),
+                                   row[2].as<std::string>(), FromMicros(row[3].as<std::int64_t>()),
+                                   Json::parse(row[4].c_str())});
+    }
+    return timers;
+  });
+}
+
+std::vector<EventRecord> PgWorkflowStore::PendingEvents(std::optional<WorkflowId> workflow_id,
+                                                        int limit) {
+  return Translate("pending events", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = workflow_id ? tx.exec_prepared("pending_events_of", *workflow_id, limit)
+                                 : tx.exec_prepared("pending_events_all", limit);
+    std::vector<EventRecord> events;
+    for (const auto& row : r) {
+      events.push_back(EventRecord{row[0].as<std::int64_t>(), row[1].as<WorkflowId>(),
+                                   row[2].as<std::string>(), Json::parse(row[3].c_str()),
+                                   row[4].as<std::string>(),
+                                   FromMicros(row[5].as<std::int64_t>())});
+    }
+    return events;
+  });
+}
+
+std::int64_t PgWorkflowStore::EnqueueEvent(const NewEvent& event, TimePoint now) {
+  if (!event.workflow_id) throw StoreError("enqueue event: no target workflow id");
+  return Translate("enqueue event", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    return tx
+        .exec_prepared1("enqueue_event", *event.workflow_id, event.event, event.payload.dump(),
+                        event.source, FormatTimestamp(now))[0]
+        .as<std::int64_t>();
+  });
+}
+
+InboxResult PgWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint now) {
+  return Translate("record delivery", [&]() -> InboxResult {
+    pqxx::nontransaction tx(connection_->db);
+    // Why bytea: a malformed delivery may not even be UTF-8, and it must be kept byte for byte.
+    pqxx::binarystring body(d.body.data(), d.body.size());
+    const char* delivery_id = d.delivery_id ? d.delivery_id->c_str() : nullptr;
+    const char* reason = d.reason ? d.reason->c_str() : nullptr;
+    pqxx::result r =
+        d.workflow_id
+            ? tx.exec_prepared("insert_delivery", d.source, delivery_id, d.topic, d.shop, body,
+                               d.verdict, reason, *d.workflow_id, FormatTimestamp(now))
+            : tx.exec_prepared("insert_delivery", d.source, delivery_id, d.topic, d.shop, body,
+                               d.verdict, reason, nullptr, FormatTimestamp(now));
+    if (!r.empty()) return Recorded{r[0][0].as<std::int64_t>()};
+    pqxx::result existing = tx.exec_prepared("select_delivery", d.source, delivery_id);
+    if (existing.empty()) throw StoreError("record delivery: conflicting row vanished");
+    return Duplicate{existing[0][0].as<std::int64_t>()};
+  });
+}
+
+std::int64_t PgWorkflowStore::RecordOperatorAction(const OperatorActionRecord& a, TimePoint now) {
+  return Translate("record operator action", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r =
+        a.workflow_id
+            ? tx.exec_prepared("insert_operator_action", *a.workflow_id, a.action, a.actor,
+                               a.reason, a.params.dump(), a.dry_run, a.result.dump(),
+                               FormatTimestamp(now))
+            : tx.exec_prepared("insert_operator_action", nullptr, a.action, a.actor, a.reason,
+                               a.params.dump(), a.dry_run, a.result.dump(), FormatTimestamp(now));
+    return r[0][0].as<std::int64_t>();
+  });
+}
+
+std::vector<TransitionRecord> PgWorkflowStore::Transitions(WorkflowId id) {
+  return Translate("transitions", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<TransitionRecord> out;
+    for (const auto& row : tx.exec_prepared("select_transitions", id)) {
+      out.push_back(TransitionRecord{
+          row[0].as<WorkflowId>(), row[1].as<std::int64_t>(), row[2].as<std::string>(),
+          row[3].as<std::string>(), row[4].as<std::string>(), Json::parse(row[5].c_str()),
+          row[6].as<std::string>(), FromMicros(row[7].as<std::int64_t>())});
+    }
+    return out;
+  });
+}
+
+std::vector<TaskRecord> PgWorkflowStore::Tasks(WorkflowId id) {
+  return Translate("tasks", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<TaskRecord> out;
+    for (const auto& row : tx.exec_prepared("select_tasks", id)) out.push_back(ReadTask(row));
+    return out;
+  });
+}
+
+std::vector<OperatorActionRecord> PgWorkflowStore::OperatorActions(std::optional<WorkflowId> id) {
+  return Translate("operator actions", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = id ? tx.exec_prepared("select_operator_actions", *id)
+                        : tx.exec_prepared("select_operator_actions", nullptr);
+    std::vector<OperatorActionRecord> out;
+    for (const auto& row : r) {
+      OperatorActionRecord a;
+      a.workflow_id = Optional<WorkflowId>(row[0]);
+      a.action = row[1].as<std::string>();
+      a.actor = row[2].as<std::string>();
+      a.reason = row[3].as<std::string>();
+      a.params = Json::parse(row[4].c_str());
+      a.dry_run = row[5].as<bool>();
+      a.result = Json::parse(row[6].c_str());
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+}  // namespace o2c

@@ -1,0 +1,47 @@
+// WorkflowStore on Postgres (libpqxx 6.4). Every statement is a named, prepared constant in
+// pg_workflow_store.cc; a step is ONE statement (one round trip, one commit), and CommitSteps
+// folds several steps into that same statement for group commit.
+//
+// One instance owns one connection and is NOT thread-safe: give each thread its own store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/workflow_store.h"
+
+namespace o2c {
+
+class PgWorkflowStore final : public WorkflowStore {
+ public:
+  // Connects to `dsn` (libpq connection string) and prepares the statements.
+  // Throws StoreError if the database cannot be reached.
+  explicit PgWorkflowStore(const std::string& dsn);
+  ~PgWorkflowStore() override;
+
+  CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override;
+  std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override;
+  std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
+                                             const std::string& business_key) override;
+  CommitResult CommitStep(const StepCommit& step, TimePoint now) override;
+  std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
+                                        TimePoint now) override;
+  std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
+                                     std::chrono::milliseconds lease_for, int batch_size) override;
+  bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
+                      const std::string& last_error, TimePoint now) override;
+  std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
+  std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit) override;
+  std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override;
+  InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override;
+  std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
+  std::vector<TransitionRecord> Transitions(WorkflowId id) override;
+  std::vector<TaskRecord> Tasks(WorkflowId id) override;
+  std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
+
+ private:
+  struct Connection;  // wraps pqxx::connection, so libpqxx stays out of this header
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace o2c

@@ -1,0 +1,290 @@
+// The durable store: every fact o2c knows about a workflow lives behind this interface.
+//
+// Two implementations: PgWorkflowStore (production, Postgres via libpqxx) and MemoryWorkflowStore
+// (unit tests). tests/integration/store_conformance_* runs one suite against both, so they agree.
+//
+// Conventions:
+// - Expected outcomes are values (VersionConflict, Duplicate, LeaseLost); an exception means the
+//   store itself failed (connection lost, constraint violated) and nothing of the call was written.
+// - Every call takes `now` from the caller's Clock; the store never reads the time itself.
+// - Implementations are safe to call from several threads only where stated (the Postgres store
+//   holds one connection: use one store per thread).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "engine/clock.h"
+
+namespace o2c {
+
+using Json = nlohmann::json;
+using WorkflowId = std::int64_t;
+using TaskId = std::int64_t;
+
+struct WorkflowRecord {
+  WorkflowId id = 0;
+  std::string type;
+  std::string business_key;
+  std::optional<WorkflowId> parent_id;
+  std::string state;
+  std::string status;
+  Json context = Json::object();
+  std::int64_t version = 0;
+  std::optional<std::string> attention_reason;
+  std::string correlation_id;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct NewWorkflow {
+  std::string type;
+  std::string business_key;
+  std::optional<WorkflowId> parent_id;
+  std::string state = "start";
+  std::string status = "waiting";
+  Json context = Json::object();
+  std::string correlation_id;  // empty: derived from type and business key
+};
+
+struct CreatedWorkflow {
+  WorkflowRecord workflow;
+  bool created = false;  // false: (type, business_key) existed and is returned unchanged
+};
+
+struct TransitionRecord {
+  WorkflowId workflow_id = 0;
+  std::int64_t seq = 0;  // 1, 2, 3... per workflow, no gaps
+  std::string from_state;
+  std::string event;
+  std::string to_state;
+  Json payload = Json::object();
+  std::string actor;  // engine | worker:<id> | operator:<name> | runbook:<name> | webhook:<source>
+  TimePoint at;
+};
+
+struct TaskRecord {
+  TaskId id = 0;
+  WorkflowId workflow_id = 0;
+  std::string activity;
+  Json input = Json::object();
+  std::string idempotency_key;
+  std::string status;  // pending | leased | succeeded | failed | dead
+  int attempt = 0;     // leases taken so far (a lease is an attempt)
+  int max_attempts = 1;
+  TimePoint next_attempt_at;
+  std::optional<std::string> lease_owner;
+  std::optional<TimePoint> lease_expires_at;
+  std::optional<std::string> last_error;
+  std::optional<Json> result;
+  std::optional<TaskId> compensates;
+};
+
+struct TimerRecord {
+  std::int64_t id = 0;
+  WorkflowId workflow_id = 0;
+  std::string name;
+  TimePoint fire_at;
+  Json payload = Json::object();
+};
+
+struct EventRecord {
+  std::int64_t id = 0;
+  WorkflowId workflow_id = 0;
+  std::string event;
+  Json payload = Json::object();
+  std::string source;
+  TimePoint created_at;
+};
+
+// ---- What one step writes --------------------------------------------------------------------
+
+struct NewTransition {
+  std::string from_state;
+  std::string event;
+  std::string to_state;
+  Json payload = Json::object();
+  std::string actor = "engine";
+};
+
+struct NewTask {
+  std::string activity;
+  Json input = Json::object();
+  std::string idempotency_key;  // a key that already exists is left alone (not an error)
+  int max_attempts = 5;
+  std::optional<TimePoint> not_before;  // default: due at the step's `now`
+  std::string compensates_key;          // idempotency key of the task this one undoes, or empty
+};
+
+struct NewTimer {
+  std::string name;  // unique per workflow; re-scheduling an existing name is a no-op
+  TimePoint fire_at;
+  Json payload = Json::object();
+};
+
+struct NewEvent {
+  std::optional<WorkflowId> workflow_id;  // target; empty with `child_key`: the child started here
+  std::string child_type, child_key;      // target by business key (a child created in this step)
+  std::string event;
+  Json payload = Json::object();
+  std::string source;
+};
+
+// The end of a task's lease, recorded in the same commit as the step its outcome causes.
+struct TaskCompletion {
+  TaskId task_id = 0;
+  std::string lease_owner;  // the commit fails with LeaseLost unless the task is still ours
+  std::string status;       // succeeded | failed | dead
+  std::optional<Json> result;
+  std::optional<std::string> last_error;
+};
+
+struct OperatorActionRecord {
+  std::optional<WorkflowId> workflow_id;
+  std::string action;
+  std::string actor;  // operator:<name> | runbook:<name>
+  std::string reason;
+  Json params = Json::object();
+  bool dry_run = false;
+  Json result = Json::object();
+};
+
+// One step of one workflow: applied entirely or not at all.
+struct StepCommit {
+  WorkflowId workflow_id = 0;
+  std::int64_t expected_version = 0;  // the version the step was computed from
+  std::string state;
+  std::string status;
+  Json context = Json::object();
+  std::optional<std::string> attention_reason;
+
+  std::vector<NewTransition> transitions;
+  std::vector<NewTask> tasks;
+  std::vector<NewTimer> timers;
+  std::vector<std::string> cancel_timers;  // names of this workflow's timers to cancel
+  std::vector<NewWorkflow> children;       // parent_id is set to workflow_id by the store
+  std::vector<NewEvent> events;            // signals to other workflows (parent, children)
+
+  std::optional<std::int64_t> consumed_event_id;  // the event this step applied
+  std::optional<std::int64_t> fired_timer_id;     // the timer this step applied
+  std::optional<TaskCompletion> task_completion;  // the task outcome this step applied
+  std::optional<OperatorActionRecord> operator_action;
+};
+
+struct Committed {
+  std::int64_t version = 0;  // the workflow's new version
+};
+// Someone else changed the workflow since `expected_version` (or it does not exist). Reload and
+// recompute. Nothing was written.
+struct VersionConflict {};
+// The step consumed something no longer available: the task's lease was taken by another worker
+// or the task already finished; the timer already fired or was cancelled; the event was already
+// applied. Nothing was written; the caller drops its result.
+struct AlreadyConsumed {
+  std::string what;
+};
+using CommitResult = std::variant<Committed, VersionConflict, AlreadyConsumed>;
+
+// ---- Inbox -----------------------------------------------------------------------------------
+
+struct InboxDelivery {
+  std::string source;                      // shopify | wms
+  std::optional<std::string> delivery_id;  // X-Shopify-Webhook-Id; absent: never a duplicate
+  std::string topic;
+  std::string shop;
+  std::string body;     // raw bytes as received
+  std::string verdict;  // accepted | rejected | unknown_topic | unauthorized
+  std::optional<std::string> reason;
+  std::optional<WorkflowId> workflow_id;
+};
+struct Recorded {
+  std::int64_t inbox_id = 0;
+};
+struct Duplicate {
+  std::int64_t inbox_id = 0;  // the first delivery's row
+};
+using InboxResult = std::variant<Recorded, Duplicate>;
+
+// ---- The interface ---------------------------------------------------------------------------
+
+// The store could not do what was asked (database unreachable, a constraint rejected the data).
+// Nothing of the failed call was written. `sqlstate` is Postgres's error code when there is one.
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& message, std::string sqlstate = "")
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  // Worth retrying as is: the connection broke or the database asked us to retry.
+  bool transient() const {
+    return sqlstate_.empty() || sqlstate_.rfind("08", 0) == 0 || sqlstate_ == "40001" ||
+           sqlstate_ == "40P01" || sqlstate_ == "57P01";
+  }
+
+ private:
+  std::string sqlstate_;
+};
+
+class WorkflowStore {
+ public:
+  virtual ~WorkflowStore() = default;
+
+  // Creates the workflow, or returns the existing one with the same (type, business_key)
+  // unchanged (created = false). Safe under concurrent callers: exactly one creates.
+  virtual CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) = 0;
+
+  virtual std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) = 0;
+  virtual std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
+                                                     const std::string& business_key) = 0;
+
+  // Commits one step atomically: transitions appended (seq continues without gaps), workflow
+  // updated with version = expected_version + 1, tasks/timers/children/events inserted, and the
+  // consumed event/timer/task marked. On VersionConflict or AlreadyConsumed nothing is written.
+  virtual CommitResult CommitStep(const StepCommit& step, TimePoint now) = 0;
+
+  // Commits several steps of DIFFERENT workflows in one database commit (group commit). Each
+  // step succeeds or fails on its own version/consumption check; results are in input order.
+  // REQUIRES: no two steps name the same workflow_id.
+  virtual std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
+                                                TimePoint now) = 0;
+
+  // Leases up to `batch_size` tasks that are due: pending with next_attempt_at <= now, or leased
+  // with an expired lease (its worker is presumed dead). Each lease sets lease_owner, expiry
+  // now + lease_for, and increments attempt. A task is never leased to two callers at once.
+  virtual std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
+                                             std::chrono::milliseconds lease_for,
+                                             int batch_size) = 0;
+
+  // Gives a leased task back for another attempt at `next_attempt_at` (RetryAfter). False if the
+  // lease is no longer `owner`'s; then nothing changes.
+  virtual bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
+                              const std::string& last_error, TimePoint now) = 0;
+
+  // Timers due at `now` that have neither fired nor been cancelled, oldest first.
+  virtual std::vector<TimerRecord> DueTimers(TimePoint now, int limit) = 0;
+
+  // Events not yet applied, oldest first: of one workflow, or (workflow_id empty) of any.
+  virtual std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id,
+                                                 int limit) = 0;
+
+  // Adds an event for a workflow (webhook, operator command). Returns its id.
+  virtual std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) = 0;
+
+  // Records a webhook delivery; a delivery whose (source, delivery_id) was seen before is a
+  // Duplicate and writes nothing.
+  virtual InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) = 0;
+
+  // Records an operator action on its own (a step records its own via StepCommit).
+  virtual std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) = 0;
+
+  virtual std::vector<TransitionRecord> Transitions(WorkflowId id) = 0;
+  virtual std::vector<TaskRecord> Tasks(WorkflowId id) = 0;
+  virtual std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) = 0;
+};
+
+}  // namespace o2c

@@ -1,0 +1,18 @@
+# Writes OUT: a C++ file defining o2c::EmbeddedMigrations() from the .sql FILES, in order.
+set(body "// Generated from schema/*.sql by embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"schema/embedded_migrations.h\"\n\nnamespace o2c {\n\n")
+string(APPEND body "const std::vector<EmbeddedMigration>& EmbeddedMigrations() {\n")
+string(APPEND body "  static const std::vector<EmbeddedMigration> kMigrations = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME)
+  string(SUBSTRING ${name} 0 4 version)
+  math(EXPR version "${version}")  # drops leading zeros
+  file(READ ${f} sql)
+  string(FIND "${sql}" ")o2c_sql\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${name} contains the raw-string delimiter )o2c_sql\"")
+  endif()
+  string(APPEND body "      {${version}, \"${name}\", R\"o2c_sql(${sql})o2c_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kMigrations;\n}\n\n}  // namespace o2c\n")
+file(WRITE ${OUT} "${body}")

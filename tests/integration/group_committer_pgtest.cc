@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "engine/group_committer.h"
+#include "engine/pg_workflow_store.h"
+#include "tests/integration/pg_test_support.h"
+
+namespace o2c::testing {
+namespace {
+
+TEST(GroupCommitter, ManyThreadsShareCommitsAndEveryStepLands) {
+  ResetSharedDatabase();
+  SystemClock clock;
+  PgWorkflowStore setup(SharedDatabaseDsn());
+  constexpr int kThreads = 16, kSteps = 50;
+  std::vector<WorkflowId> ids;
+  for (int t = 0; t < kThreads; ++t)
+    ids.push_back(
+        setup.CreateWorkflow({"order", "gc/" + std::to_string(t)}, clock.Now()).workflow.id);
+
+  GroupCommitter committer([] { return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn()); },
+                           clock, 2, 32);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int n = 0; n < kSteps; ++n) {
+        StepCommit s;
+        s.workflow_id = ids[t];
+        s.expected_version = n;
+        s.state = "s" + std::to_string(n);
+        s.status = "running";
+        s.transitions.push_back({"x", "tick", s.state});
+        s.tasks.push_back({"erp.x", {}, "gc:" + std::to_string(t) + ":" + std::to_string(n), 3});
+        ASSERT_TRUE(std::holds_alternative<Committed>(committer.Commit(s)));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (WorkflowId id : ids) {
+    EXPECT_EQ(setup.LoadWorkflow(id)->version, kSteps);
+    EXPECT_EQ(setup.Transitions(id).size(), static_cast<std::size_t>(kSteps));
+    EXPECT_EQ(setup.Tasks(id).size(), static_cast<std::size_t>(kSteps));
+  }
+  EXPECT_EQ(committer.steps_committed(), kThreads * kSteps);
+  EXPECT_LT(committer.commits(), committer.steps_committed());  // steps did share commits
+}
+
+TEST(GroupCommitter, AFailingStepDoesNotFailItsBatch) {
+  ResetSharedDatabase();
+  SystemClock clock;
+  PgWorkflowStore setup(SharedDatabaseDsn());
+  GroupCommitter committer([] { return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn()); },
+                           clock, 1, 32);
+  constexpr int kThreads = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      PgWorkflowStore own(SharedDatabaseDsn());
+      auto w = own.CreateWorkflow({"order", "bad/" + std::to_string(t)}, clock.Now()).workflow;
+      for (int n = 0; n < 20; ++n) {
+        StepCommit s;
+        s.workflow_id = w.id;
+        s.expected_version = n;
+        s.state = "x";
+        // Thread 0's steps break workflows_attention_has_reason.
+        s.status = t == 0 ? "needs_attention" : "waiting";
+        s.transitions.push_back({"x", "tick", "x"});
+        try {
+          if (std::holds_alternative<Committed>(committer.Commit(s))) ++ok;
+        } catch (const StoreError& e) {
+          EXPECT_NE(std::string(e.what()).find("workflows_attention_has_reason"),
+                    std::string::npos);
+          ++failed;
+          break;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 1);
+  EXPECT_EQ(ok.load(), (kThreads - 1) * 20);
+}
+
+}  // namespace
+}  // namespace o2c::testing
