@@ -7,11 +7,10 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace o2c::workflows {
 
@@ -61,9 +60,9 @@ struct Command {
   std::string compensates;      // idempotency key of the activity this one undoes, if any
 
   // kStartChild, kSignalChild
-  std::string child_type;  // "shipment"
-  std::string child_key;   // business key of the child, unique per (type, key)
-  std::string child_event; // first event of the child, e.g. "shipment_requested"
+  std::string child_type;   // "shipment"
+  std::string child_key;    // business key of the child, unique per (type, key)
+  std::string child_event;  // first event of the child, e.g. "shipment_requested"
 
   // kScheduleTimer / kCancelTimer
   std::string timer_name;  // "ship_sla", "return_window"
@@ -77,17 +76,17 @@ struct Command {
 // Transition: `rejected` is true, `to` equals the current state, there are no commands, and the
 // engine records it with payload {"rejected": "no transition"}.
 struct Transition {
-  std::string event;   // the LIFECYCLES.md event name recorded in `transitions.event`
-  std::string to;      // next state name (as persisted)
-  Json context;        // the workflow's context after the step
+  std::string event;  // the LIFECYCLES.md event name recorded in `transitions.event`
+  std::string to;     // next state name (as persisted)
+  Json context;       // the workflow's context after the step
   std::vector<Command> commands;
   // Status implied by the new state: needs_attention, a terminal status, or running/waiting (the
   // engine refines running vs waiting from the commands and pending work).
   std::string status;
   std::optional<std::string> attention_reason;  // set when status is needs_attention
   bool rejected = false;
-  // When `rejected`: why, for logs and the trace ("no transition", "unknown event", "unknown state",
-  // "guard rejected", or "invalid payload: ..."). The recorded payload stays
+  // When `rejected`: why, for logs and the trace ("no transition", "unknown event", "unknown
+  // state", "guard rejected", or "invalid payload: ..."). The recorded payload stays
   // {"rejected": "no transition"} unless the engine chooses to add this detail.
   std::string rejection_reason;
 };
