@@ -1,0 +1,249 @@
+#include "engine/runtime.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "workflows/registry.h"
+
+namespace o2c {
+namespace {
+
+using workflows::Command;
+
+// Why not "engine" for everything: the trace shows who caused each transition.
+std::string ActorForSource(const std::string& source) {
+  for (const char* prefix : {"operator:", "runbook:", "webhook:", "worker:"}) {
+    if (source.rfind(prefix, 0) == 0) return source;
+  }
+  return "engine";
+}
+
+}  // namespace
+
+Runtime::Runtime(WorkflowStore& store, const Clock& clock, RuntimeOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)), rng_(options_.seed) {}
+
+const RetryPolicy& Runtime::PolicyFor(const std::string& activity) const {
+  auto it = options_.policies.find(activity);
+  return it == options_.policies.end() ? options_.default_policy : it->second;
+}
+
+std::chrono::milliseconds Runtime::Backoff(const RetryPolicy& policy, int attempt) {
+  // Full jitter (uniform in [0, min(cap, base * 2^attempt)]) spreads retries of many tasks that
+  // failed together, e.g. during an ERP outage, instead of sending them back in waves.
+  double ceiling =
+      std::min<double>(policy.backoff_cap.count(),
+                       policy.backoff_base.count() * std::pow(2.0, std::min(attempt, 30)));
+  std::uniform_real_distribution<double> jitter(0, ceiling);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(jitter(rng_)));
+}
+
+WorkflowId Runtime::StartOrSignal(const std::string& type, const std::string& business_key,
+                                  const workflows::Event& event, const std::string& source) {
+  NewWorkflow w;
+  w.type = type;
+  w.business_key = business_key;
+  w.state = workflows::kStartState;
+  w.status = workflows::status::kWaiting;
+  w.context = {{"business_key", business_key}};
+  WorkflowId id = store_.CreateWorkflow(w, clock_.Now()).workflow.id;
+  store_.EnqueueEvent({id, "", "", event.name, event.payload, source}, clock_.Now());
+  return id;
+}
+
+StepCommit Runtime::BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
+                              const std::string& event_name, const std::string& actor,
+                              const StepCommit& consume) const {
+  StepCommit s = consume;  // carries what the step consumes (event, timer, task completion)
+  s.workflow_id = w.id;
+  s.expected_version = w.version;
+  NewTransition row{w.state, t.event.empty() ? event_name : t.event, t.to, Json::object(), actor};
+  if (t.rejected) {
+    // LIFECYCLES.md: an event with no row is recorded, never dropped; the workflow is unchanged.
+    s.state = w.state;
+    s.status = w.status;
+    s.context = w.context;
+    s.attention_reason = w.attention_reason;
+    row.to_state = w.state;
+    row.payload = {{"rejected", "no transition"}, {"event", event_name}};
+    if (!t.rejection_reason.empty()) row.payload["reason"] = t.rejection_reason;
+    s.transitions.push_back(std::move(row));
+    return s;
+  }
+  s.state = t.to;
+  s.status = t.status.empty() ? std::string(workflows::status::kWaiting) : t.status;
+  s.context = t.context.is_null() ? w.context : t.context;
+  s.attention_reason = t.attention_reason;
+  if (s.status == workflows::status::kNeedsAttention && !s.attention_reason) {
+    s.attention_reason = "needs_attention";
+  }
+  if (s.status != workflows::status::kNeedsAttention) s.attention_reason.reset();
+  s.transitions.push_back(std::move(row));
+
+  TimePoint now = clock_.Now();
+  for (const Command& c : t.commands) {
+    switch (c.kind) {
+      case Command::Kind::kActivity:
+        s.tasks.push_back({c.activity, c.input, c.idempotency_key,
+                           PolicyFor(c.activity).max_attempts, std::nullopt, c.compensates});
+        break;
+      case Command::Kind::kStartChild: {
+        NewWorkflow child;
+        child.type = c.child_type;
+        child.business_key = c.child_key;
+        child.context = {{"business_key", c.child_key}, {"parent_business_key", w.business_key}};
+        s.children.push_back(std::move(child));
+        s.events.push_back({std::nullopt, c.child_type, c.child_key, c.child_event, c.input,
+                            "parent:" + std::to_string(w.id)});
+        break;
+      }
+      case Command::Kind::kSignalChild:
+        s.events.push_back({std::nullopt, c.child_type, c.child_key, c.signal_event, c.input,
+                            "parent:" + std::to_string(w.id)});
+        break;
+      case Command::Kind::kSignalParent:
+        if (w.parent_id) {
+          Json payload = c.input;
+          if (payload.is_object() && !payload.contains("child_key"))
+            payload["child_key"] = w.business_key;
+          s.events.push_back(
+              {*w.parent_id, "", "", c.signal_event, payload, "child:" + std::to_string(w.id)});
+        }
+        break;
+      case Command::Kind::kScheduleTimer:
+        s.timers.push_back({c.timer_name, now + c.timer_delay, {{"name", c.timer_name}}});
+        break;
+      case Command::Kind::kCancelTimer:
+        s.cancel_timers.push_back(c.timer_name);
+        break;
+    }
+  }
+  if (s.status == workflows::status::kWaiting && !s.tasks.empty()) {
+    s.status = workflows::status::kRunning;  // there is due work of ours
+  }
+  return s;
+}
+
+StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
+                            const std::string& actor) {
+  for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
+    std::optional<WorkflowRecord> w = store_.LoadWorkflow(id);
+    if (!w) return StepResult::kUnknownWorkflow;
+    const workflows::Workflow* machine = workflows::FindWorkflow(w->type);
+    workflows::Transition t;
+    if (machine) {
+      t = machine->Apply(w->state, w->context, event);
+    } else {
+      t.rejected = true;
+      t.rejection_reason = "no lifecycle for type " + w->type;
+    }
+    StepCommit step = BuildStep(*w, t, event.name, actor, consume);
+    CommitResult r = store_.CommitStep(step, clock_.Now());
+    if (std::holds_alternative<Committed>(r)) {
+      return t.rejected ? StepResult::kRejected : StepResult::kApplied;
+    }
+    if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
+    // VersionConflict: someone else stepped this workflow first; apply again on the new state.
+  }
+  throw StoreError("workflow " + std::to_string(id) + " kept changing under us; giving up for now");
+}
+
+int Runtime::ProcessEvents(int limit) {
+  std::vector<EventRecord> events = store_.PendingEvents(std::nullopt, limit);
+  int handled = 0;
+  std::set<WorkflowId> seen;
+  for (const EventRecord& e : events) {
+    // One event per workflow per pass, the oldest: later ones wait for the next pass so that a
+    // workflow's events are applied strictly in order.
+    if (!seen.insert(e.workflow_id).second) continue;
+    StepCommit consume;
+    consume.consumed_event_id = e.id;
+    Deliver(e.workflow_id, {e.event, e.payload}, consume, ActorForSource(e.source));
+    ++handled;
+  }
+  return handled;
+}
+
+int Runtime::FireDueTimers(int limit) {
+  int fired = 0;
+  for (const TimerRecord& timer : store_.DueTimers(clock_.Now(), limit)) {
+    StepCommit consume;
+    consume.fired_timer_id = timer.id;
+    Json payload = timer.payload;
+    payload["name"] = timer.name;
+    if (Deliver(timer.workflow_id, {"timer_fired", payload}, consume, "engine") !=
+        StepResult::kAlreadyConsumed)
+      ++fired;
+  }
+  return fired;
+}
+
+int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
+  std::vector<TaskRecord> tasks =
+      store_.LeaseTasks(options_.worker_id, clock_.Now(), options_.lease_for, limit);
+  for (const TaskRecord& task : tasks) {
+    activities::ActivityCall call{task.id,    task.workflow_id,     task.activity,
+                                  task.input, task.idempotency_key, task.attempt,
+                                  ""};
+    ReportOutcome(task, executor.Execute(call));
+  }
+  return static_cast<int>(tasks.size());
+}
+
+void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome) {
+  std::string actor = "worker:" + options_.worker_id;
+  StepCommit consume;
+  if (const auto* ok = std::get_if<activities::Succeeded>(&outcome)) {
+    consume.task_completion =
+        TaskCompletion{task.id, options_.worker_id, "succeeded", ok->result, {}};
+    Deliver(task.workflow_id,
+            {"activity_succeeded",
+             {{"activity", task.activity},
+              {"idempotency_key", task.idempotency_key},
+              {"result", ok->result}}},
+            consume, actor);
+    return;
+  }
+  if (const auto* retry = std::get_if<activities::RetryAfter>(&outcome)) {
+    if (task.attempt < task.max_attempts) {
+      auto wait = std::max(retry->delay, Backoff(PolicyFor(task.activity), task.attempt));
+      store_.RescheduleTask(task.id, options_.worker_id, clock_.Now() + wait, retry->error,
+                            clock_.Now());
+      return;
+    }
+    std::string error = retry->error.empty() ? "attempts exhausted" : retry->error;
+    consume.task_completion = TaskCompletion{task.id, options_.worker_id, "dead", {}, error};
+    Deliver(task.workflow_id,
+            {"activity_failed",
+             {{"activity", task.activity},
+              {"idempotency_key", task.idempotency_key},
+              {"reason", error},
+              {"error_class", "exhausted"},
+              {"attempts", task.attempt}}},
+            consume, actor);
+    return;
+  }
+  const auto& permanent = std::get<activities::Permanent>(outcome);
+  consume.task_completion =
+      TaskCompletion{task.id, options_.worker_id, "failed", {}, permanent.reason};
+  Deliver(task.workflow_id,
+          {"activity_failed",
+           {{"activity", task.activity},
+            {"idempotency_key", task.idempotency_key},
+            {"reason", permanent.reason},
+            {"error_class", permanent.error_class}}},
+          consume, actor);
+}
+
+int Runtime::RunUntilIdle(activities::ActivityExecutor& executor, int max_rounds) {
+  int busy_rounds = 0;
+  for (int round = 0; round < max_rounds; ++round) {
+    int work = ProcessEvents() + FireDueTimers() + RunTasks(executor);
+    if (work == 0) break;
+    ++busy_rounds;
+  }
+  return busy_rounds;
+}
+
+}  // namespace o2c

@@ -1,0 +1,94 @@
+// The durable runtime: turns the pure workflow step (workflows/workflow.h) into committed state.
+//
+// Every input reaches a workflow as an event and is applied the same way: load the workflow,
+// Apply() its machine, and commit ONE StepCommit holding the transition, the new state, the
+// commands (tasks, timers, children, signals) and the consumption of the input (the event row,
+// the timer, or the task's lease). A VersionConflict means another thread or process changed the
+// workflow first: reload and apply again. AlreadyConsumed means someone else applied this input:
+// drop it. So inputs are applied exactly once and, per workflow, one at a time in order, however
+// many threads or `o2c serve` processes run.
+//
+// Nothing is dispatched from memory: tasks, timers and events are rows, and the loops below find
+// them in the database. A crash between commit and dispatch therefore loses nothing, and a lease
+// that expires with its worker is taken by the next LeaseTasks.
+//
+// A Runtime uses one WorkflowStore (one connection); run one Runtime per thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+
+#include "activities/activity.h"
+#include "engine/clock.h"
+#include "engine/workflow_store.h"
+#include "workflows/workflow.h"
+
+namespace o2c {
+
+struct RetryPolicy {
+  int max_attempts = 5;
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_cap{60'000};
+};
+
+struct RuntimeOptions {
+  std::string worker_id = "worker-1";  // recorded as lease owner and as actor worker:<id>
+  std::chrono::milliseconds lease_for{30'000};
+  RetryPolicy default_policy;
+  std::map<std::string, RetryPolicy> policies;  // by activity name
+  int max_conflict_retries = 20;
+  std::uint64_t seed = 42;  // backoff jitter
+};
+
+// What happened to one input.
+enum class StepResult { kApplied, kRejected, kAlreadyConsumed, kUnknownWorkflow };
+
+class Runtime {
+ public:
+  Runtime(WorkflowStore& store, const Clock& clock, RuntimeOptions options = {});
+
+  // Creates workflow (type, business_key) if it does not exist and queues `event` for it; the
+  // event is applied by ProcessEvents. Returns the workflow id. Idempotent per business key for
+  // creation (a second call queues a second event: dedupe deliveries with the inbox).
+  WorkflowId StartOrSignal(const std::string& type, const std::string& business_key,
+                           const workflows::Event& event, const std::string& source);
+
+  // Applies up to `limit` pending events, oldest first. Returns how many were handled.
+  int ProcessEvents(int limit = 100);
+
+  // Applies timers that are due. Returns how many fired.
+  int FireDueTimers(int limit = 100);
+
+  // Leases up to `limit` due tasks, runs each with `executor`, and commits each outcome with the
+  // step it causes. Returns how many tasks were run.
+  int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
+
+  // Runs the three loops until none has anything to do (or `max_rounds` pass). For tests and the
+  // in-process bench. Returns the number of rounds that did work.
+  int RunUntilIdle(activities::ActivityExecutor& executor, int max_rounds = 10'000);
+
+  // Applies `event` to workflow `id`, consuming what `consume` names. The building block of the
+  // loops above and of operator actions.
+  StepResult Deliver(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
+                     const std::string& actor);
+
+  // Backoff before attempt `attempt + 1`: full jitter, exponential, capped.
+  std::chrono::milliseconds Backoff(const RetryPolicy& policy, int attempt);
+
+  const RetryPolicy& PolicyFor(const std::string& activity) const;
+
+ private:
+  StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
+                       const std::string& event_name, const std::string& actor,
+                       const StepCommit& consume) const;
+  void ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome);
+
+  WorkflowStore& store_;
+  const Clock& clock_;
+  RuntimeOptions options_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace o2c
