@@ -3,6 +3,7 @@
 #include "engine/time_text.h"
 
 namespace o2c {
+namespace {
 
 // How it stays atomic in one statement: the `wf` CTE updates each workflow row only if its
 // version matches AND everything the step consumes (event, timer, task lease) is still there.
@@ -10,7 +11,7 @@ namespace o2c {
 // constraint violation anywhere aborts the whole statement (autocommit), again leaving nothing.
 // Concurrent steps on one workflow serialize on its row lock; the loser re-checks `version`
 // after the winner commits and finds it changed.
-const char* const kCommitStepsSql = R"sql(
+constexpr const char* kStepCte = R"sql(
 WITH step AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(
     i int, workflow_id bigint, expected_version bigint, state text, status text, context jsonb,
@@ -23,57 +24,70 @@ wf AS (
          attention_reason = s.attention_reason, version = w.version + 1,
          next_seq = w.next_seq + s.n_transitions, updated_at = $1
     FROM step s
-   WHERE w.id = s.workflow_id AND w.version = s.expected_version
-     AND (s.event_id IS NULL OR EXISTS (
-           SELECT 1 FROM events e WHERE e.id = s.event_id AND e.workflow_id = s.workflow_id
-              AND e.processed_at IS NULL))
-     AND (s.timer_id IS NULL OR EXISTS (
-           SELECT 1 FROM timers t WHERE t.id = s.timer_id AND t.workflow_id = s.workflow_id
-              AND t.fired_at IS NULL AND t.cancelled_at IS NULL))
-     AND (s.task_id IS NULL OR EXISTS (
-           SELECT 1 FROM tasks k WHERE k.id = s.task_id AND k.workflow_id = s.workflow_id
-              AND k.status = 'leased' AND k.lease_owner = s.lease_owner))
-  RETURNING w.id, w.version, w.next_seq - s.n_transitions AS first_seq, w.correlation_id
-),
+   WHERE w.id = s.workflow_id AND w.version = s.expected_version)sql";
+
+constexpr const char* kEventUnconsumed =
+    "EXISTS (SELECT 1 FROM events e WHERE e.id = s.event_id AND e.workflow_id = s.workflow_id "
+    "AND e.processed_at IS NULL)";
+constexpr const char* kTimerPending =
+    "EXISTS (SELECT 1 FROM timers t WHERE t.id = s.timer_id AND t.workflow_id = s.workflow_id "
+    "AND t.fired_at IS NULL AND t.cancelled_at IS NULL)";
+constexpr const char* kLeaseHeld =
+    "EXISTS (SELECT 1 FROM tasks k WHERE k.id = s.task_id AND k.workflow_id = s.workflow_id "
+    "AND k.status = 'leased' AND k.lease_owner = s.lease_owner)";
+
+constexpr const char* kWfReturning =
+    "\n  RETURNING w.id, w.version, w.next_seq - s.n_transitions AS first_seq, w.correlation_id\n)";
+
+// Each part: its CTE, with @ standing for its parameter number.
+constexpr const char* kTransitionsCte = R"sql(,
 new_transitions AS (
   INSERT INTO transitions (workflow_id, seq, from_state, event, to_state, payload, actor, at)
   SELECT wf.id, wf.first_seq + t.ord, t.from_state, t.event, t.to_state,
          coalesce(t.payload, '{}'), t.actor, $1
-    FROM jsonb_to_recordset($3::jsonb) AS t(workflow_id bigint, ord int, from_state text,
+    FROM jsonb_to_recordset($@::jsonb) AS t(workflow_id bigint, ord int, from_state text,
                                             event text, to_state text, payload jsonb, actor text)
     JOIN wf ON wf.id = t.workflow_id
-),
+))sql";
+
+constexpr const char* kTasksCte = R"sql(,
 new_tasks AS (
   INSERT INTO tasks (workflow_id, activity, input, idempotency_key, max_attempts,
                      next_attempt_at, compensates, created_at, updated_at)
   SELECT wf.id, k.activity, coalesce(k.input, '{}'), k.idempotency_key, k.max_attempts,
          coalesce(k.not_before, $1),
          (SELECT c.id FROM tasks c WHERE c.idempotency_key = k.compensates_key), $1, $1
-    FROM jsonb_to_recordset($4::jsonb) AS k(workflow_id bigint, activity text, input jsonb,
+    FROM jsonb_to_recordset($@::jsonb) AS k(workflow_id bigint, activity text, input jsonb,
                                             idempotency_key text, max_attempts int,
                                             not_before timestamptz, compensates_key text)
     JOIN wf ON wf.id = k.workflow_id
   ON CONFLICT (idempotency_key) DO NOTHING
-),
+))sql";
+
+constexpr const char* kTimersCte = R"sql(,
 new_timers AS (
   INSERT INTO timers (workflow_id, name, fire_at, payload, created_at)
   SELECT wf.id, m.name, m.fire_at, coalesce(m.payload, '{}'), $1
-    FROM jsonb_to_recordset($5::jsonb) AS m(workflow_id bigint, name text, fire_at timestamptz,
+    FROM jsonb_to_recordset($@::jsonb) AS m(workflow_id bigint, name text, fire_at timestamptz,
                                             payload jsonb)
     JOIN wf ON wf.id = m.workflow_id
   ON CONFLICT (workflow_id, name) DO NOTHING
-),
+))sql";
+
+constexpr const char* kCancelTimersCte = R"sql(,
 cancelled_timers AS (
   UPDATE timers tm SET cancelled_at = $1
-    FROM jsonb_to_recordset($6::jsonb) AS c(workflow_id bigint, name text)
+    FROM jsonb_to_recordset($@::jsonb) AS c(workflow_id bigint, name text)
     JOIN wf ON wf.id = c.workflow_id
    WHERE tm.workflow_id = c.workflow_id AND tm.name = c.name
      AND tm.fired_at IS NULL AND tm.cancelled_at IS NULL
      AND NOT EXISTS (SELECT 1 FROM step s WHERE s.timer_id = tm.id)
-),
+))sql";
+
+constexpr const char* kChildrenCte = R"sql(,
 child_rows AS (
   SELECT wf.id AS parent_id, wf.correlation_id, c.*
-    FROM jsonb_to_recordset($7::jsonb) AS c(workflow_id bigint, type text, business_key text,
+    FROM jsonb_to_recordset($@::jsonb) AS c(workflow_id bigint, type text, business_key text,
                                             state text, status text, context jsonb)
     JOIN wf ON wf.id = c.workflow_id
 ),
@@ -85,77 +99,146 @@ new_children AS (
     FROM child_rows
   ON CONFLICT (type, business_key) DO NOTHING
   RETURNING id, type, business_key
-),
+))sql";
+
+// Signals: to a workflow by id, or by (type, business key) to a child. A child's first event
+// goes only to a child created by this very step: a replayed step that finds the child already
+// there must not start it twice.
+constexpr const char* kEventsCte = R"sql(,
 event_rows AS (
-  SELECT v.*, ch.id AS new_child_id, ex.id AS existing_id
-    FROM jsonb_to_recordset($8::jsonb) AS v(workflow_id bigint, target_id bigint,
+  SELECT v.*, %NEW_CHILD% AS new_child_id, ex.id AS existing_id, %STARTED_HERE% AS started_here
+    FROM jsonb_to_recordset($@::jsonb) AS v(workflow_id bigint, target_id bigint,
                                             child_type text, child_key text, event text,
                                             payload jsonb, source text)
     JOIN wf ON wf.id = v.workflow_id
-    LEFT JOIN new_children ch ON ch.type = v.child_type AND ch.business_key = v.child_key
     LEFT JOIN workflows ex ON ex.type = v.child_type AND ex.business_key = v.child_key
 ),
 new_events AS (
-  -- A child's first event goes only to a child created by this very step: a replayed step
-  -- that finds the child already there must not start it twice.
   INSERT INTO events (workflow_id, event, payload, source, created_at)
   SELECT coalesce(target_id, new_child_id, existing_id), event, coalesce(payload, '{}'), source, $1
     FROM event_rows
    WHERE coalesce(target_id, new_child_id, existing_id) IS NOT NULL
-     AND NOT (target_id IS NULL AND new_child_id IS NULL
-              AND EXISTS (SELECT 1 FROM child_rows cr WHERE cr.type = event_rows.child_type
-                                                        AND cr.business_key = event_rows.child_key))
-),
+     AND NOT (target_id IS NULL AND new_child_id IS NULL AND started_here)
+))sql";
+
+constexpr const char* kTaskCompletionCte = R"sql(,
 finished_task AS (
   UPDATE tasks k SET status = s.task_status, result = s.task_result,
          last_error = coalesce(s.task_error, k.last_error), lease_expires_at = NULL,
          updated_at = $1
     FROM step s JOIN wf ON wf.id = s.workflow_id
    WHERE k.id = s.task_id
-),
+))sql";
+
+constexpr const char* kTimerFiredCte = R"sql(,
 fired_timer AS (
   UPDATE timers t SET fired_at = $1
     FROM step s JOIN wf ON wf.id = s.workflow_id
    WHERE t.id = s.timer_id
-),
+))sql";
+
+constexpr const char* kEventConsumedCte = R"sql(,
 consumed_event AS (
   UPDATE events e SET processed_at = $1
     FROM step s JOIN wf ON wf.id = s.workflow_id
    WHERE e.id = s.event_id
-),
+))sql";
+
+constexpr const char* kOperatorActionCte = R"sql(,
 new_operator_actions AS (
   INSERT INTO operator_actions (workflow_id, action, actor, reason, params, dry_run, result, at)
   SELECT wf.id, o.action, o.actor, o.reason, coalesce(o.params, '{}'), coalesce(o.dry_run, false),
          coalesce(o.result, '{}'), $1
-    FROM jsonb_to_recordset($9::jsonb) AS o(workflow_id bigint, action text, actor text,
+    FROM jsonb_to_recordset($@::jsonb) AS o(workflow_id bigint, action text, actor text,
                                             reason text, params jsonb, dry_run boolean,
                                             result jsonb)
     JOIN wf ON wf.id = o.workflow_id
-)
-SELECT s.i, wf.id IS NOT NULL, wf.version,
-       CASE WHEN wf.id IS NOT NULL THEN NULL
-            WHEN s.event_id IS NOT NULL AND NOT EXISTS (
-                   SELECT 1 FROM events e WHERE e.id = s.event_id AND e.processed_at IS NULL)
-              THEN 'event'
-            WHEN s.timer_id IS NOT NULL AND NOT EXISTS (
-                   SELECT 1 FROM timers t WHERE t.id = s.timer_id AND t.fired_at IS NULL
-                      AND t.cancelled_at IS NULL)
-              THEN 'timer'
-            WHEN s.task_id IS NOT NULL AND NOT EXISTS (
-                   SELECT 1 FROM tasks k WHERE k.id = s.task_id AND k.status = 'leased'
-                      AND k.lease_owner = s.lease_owner)
-              THEN 'task lease'
-       END
-  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id
-)sql";
+))sql";
 
-namespace {
+void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
 
 Json OptionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(); }
 
 }  // namespace
 
-StepBatchParams BuildStepBatchParams(const std::vector<StepCommit>& steps) {
+unsigned StepShape(const std::vector<StepCommit>& steps) {
+  unsigned shape = 0;
+  for (const StepCommit& s : steps) {
+    if (!s.transitions.empty()) shape |= kTransitionsPart;
+    if (!s.tasks.empty()) shape |= kTasksPart;
+    if (!s.timers.empty()) shape |= kTimersPart;
+    if (!s.cancel_timers.empty()) shape |= kCancelTimersPart;
+    if (!s.children.empty()) shape |= kChildrenPart;
+    if (!s.events.empty()) shape |= kEventsPart;
+    if (s.task_completion) shape |= kTaskCompletionPart;
+    if (s.fired_timer_id) shape |= kTimerFiredPart;
+    if (s.consumed_event_id) shape |= kEventConsumedPart;
+    if (s.operator_action) shape |= kOperatorActionPart;
+  }
+  return shape;
+}
+
+std::string CommitStepsSql(unsigned shape) {
+  std::string sql = kStepCte;
+  if (shape & kEventConsumedPart)
+    sql += std::string("\n     AND (s.event_id IS NULL OR ") + kEventUnconsumed + ")";
+  if (shape & kTimerFiredPart)
+    sql += std::string("\n     AND (s.timer_id IS NULL OR ") + kTimerPending + ")";
+  if (shape & kTaskCompletionPart)
+    sql += std::string("\n     AND (s.task_id IS NULL OR ") + kLeaseHeld + ")";
+  sql += kWfReturning;
+  int next_param = 3;
+  auto add = [&](unsigned part, const char* cte) {
+    if (!(shape & part)) return;
+    std::string piece = cte;
+    ReplaceAll(piece, "$@", "$" + std::to_string(next_param++));
+    sql += piece;
+  };
+  add(kTransitionsPart, kTransitionsCte);
+  add(kTasksPart, kTasksCte);
+  add(kTimersPart, kTimersCte);
+  add(kCancelTimersPart, kCancelTimersCte);
+  add(kChildrenPart, kChildrenCte);
+  if (shape & kEventsPart) {
+    std::string events = kEventsCte;
+    bool children = shape & kChildrenPart;
+    ReplaceAll(events, "%NEW_CHILD%",
+               children ? "(SELECT ch.id FROM new_children ch WHERE ch.type = v.child_type "
+                          "AND ch.business_key = v.child_key)"
+                        : "NULL::bigint");
+    ReplaceAll(events, "%STARTED_HERE%",
+               children ? "EXISTS (SELECT 1 FROM child_rows cr WHERE cr.type = v.child_type "
+                          "AND cr.business_key = v.child_key)"
+                        : "false");
+    ReplaceAll(events, "$@", "$" + std::to_string(next_param++));
+    sql += events;
+  }
+  if (shape & kTaskCompletionPart) sql += kTaskCompletionCte;
+  if (shape & kTimerFiredPart) sql += kTimerFiredCte;
+  if (shape & kEventConsumedPart) sql += kEventConsumedCte;
+  add(kOperatorActionPart, kOperatorActionCte);
+
+  // Why say what was consumed: the caller drops a result someone else applied (AlreadyConsumed)
+  // but recomputes after a VersionConflict.
+  sql +=
+      "\nSELECT s.i, wf.id IS NOT NULL, wf.version,\n       CASE WHEN wf.id IS NOT NULL THEN NULL";
+  if (shape & kEventConsumedPart)
+    sql += std::string("\n            WHEN s.event_id IS NOT NULL AND NOT ") + kEventUnconsumed +
+           " THEN 'event'";
+  if (shape & kTimerFiredPart)
+    sql += std::string("\n            WHEN s.timer_id IS NOT NULL AND NOT ") + kTimerPending +
+           " THEN 'timer'";
+  if (shape & kTaskCompletionPart)
+    sql += std::string("\n            WHEN s.task_id IS NOT NULL AND NOT ") + kLeaseHeld +
+           " THEN 'task lease'";
+  sql += "\n       END\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
+  return sql;
+}
+
+std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, TimePoint now) {
   Json steps_j = Json::array(), transitions = Json::array(), tasks = Json::array(),
        timers = Json::array(), cancels = Json::array(), children = Json::array(),
        events = Json::array(), actions = Json::array();
@@ -240,8 +323,16 @@ StepBatchParams BuildStepBatchParams(const std::vector<StepCommit>& steps) {
                          {"result", a->result}});
     }
   }
-  return {steps_j.dump(), transitions.dump(), tasks.dump(),  timers.dump(),
-          cancels.dump(), children.dump(),    events.dump(), actions.dump()};
+  unsigned shape = StepShape(steps);
+  std::vector<std::string> params = {FormatTimestamp(now), steps_j.dump()};
+  if (shape & kTransitionsPart) params.push_back(transitions.dump());
+  if (shape & kTasksPart) params.push_back(tasks.dump());
+  if (shape & kTimersPart) params.push_back(timers.dump());
+  if (shape & kCancelTimersPart) params.push_back(cancels.dump());
+  if (shape & kChildrenPart) params.push_back(children.dump());
+  if (shape & kEventsPart) params.push_back(events.dump());
+  if (shape & kOperatorActionPart) params.push_back(actions.dump());
+  return params;
 }
 
 }  // namespace o2c

@@ -1,6 +1,11 @@
-// The statement that commits one or more workflow steps in a single round trip, and the JSON
-// parameters it takes. Separate from pg_workflow_store.cc because it is the one piece of SQL
-// that carries the engine's atomicity guarantee; read it with ARCHITECTURE.md "Step" at hand.
+// The statement that commits one or more workflow steps in a single round trip, and its
+// parameters. Separate from pg_workflow_store.cc because it is the one piece of SQL that carries
+// the engine's atomicity guarantee; read it with ARCHITECTURE.md "Step" at hand.
+//
+// Why the SQL is assembled: a step names only some of the things a step can write (most write a
+// transition and a task; few start children or fire timers). Each part left out is a CTE the
+// executor does not run, and that is most of a step's cost. Every shape is prepared once per
+// connection and cached by its StepShape bits.
 #pragma once
 
 #include <string>
@@ -10,16 +15,28 @@
 
 namespace o2c {
 
-// Parameters: $1 now, then one jsonb array each of steps, transitions, tasks, timers, timer
-// cancellations, children, events and operator actions. Returns one row per step:
-// (index, committed, new version, what was already consumed or NULL).
-extern const char* const kCommitStepsSql;
-
-struct StepBatchParams {
-  std::string steps, transitions, tasks, timers, cancel_timers, children, events, operator_actions;
+// Which parts a batch of steps uses (bitwise OR over the steps).
+enum StepPart : unsigned {
+  kTransitionsPart = 1u << 0,
+  kTasksPart = 1u << 1,
+  kTimersPart = 1u << 2,
+  kCancelTimersPart = 1u << 3,
+  kChildrenPart = 1u << 4,
+  kEventsPart = 1u << 5,
+  kTaskCompletionPart = 1u << 6,
+  kTimerFiredPart = 1u << 7,
+  kEventConsumedPart = 1u << 8,
+  kOperatorActionPart = 1u << 9,
 };
 
-// Serializes the steps into the statement's jsonb parameters (rows tagged with workflow_id).
-StepBatchParams BuildStepBatchParams(const std::vector<StepCommit>& steps);
+unsigned StepShape(const std::vector<StepCommit>& steps);
+
+// The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one jsonb
+// array per part present, in StepPart order. Returns one row per step: (index, committed,
+// new version, what was already consumed or NULL).
+std::string CommitStepsSql(unsigned shape);
+
+// The parameter values for CommitStepsSql(StepShape(steps)), in order.
+std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, TimePoint now);
 
 }  // namespace o2c

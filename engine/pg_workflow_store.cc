@@ -1,6 +1,7 @@
 #include "engine/pg_workflow_store.h"
 
 #include <pqxx/pqxx>
+#include <set>
 
 #include "engine/pg_step_sql.h"
 #include "engine/time_text.h"
@@ -157,16 +158,28 @@ auto Translate(const char* what, Body&& body) -> decltype(body()) {
 struct PgWorkflowStore::Connection {
   explicit Connection(const std::string& dsn) : db(dsn) {}
   pqxx::connection db;
+  std::set<unsigned> prepared_step_shapes;  // see pg_step_sql.h
 };
+
+// Why: every statement on this connection is keyed (by workflow id, task id, idempotency key)
+// and joins a handful of rows from its parameters. jsonb_to_recordset() is estimated at 100 rows,
+// which on tables of a few thousand rows makes the planner hash-join against a sequential scan of
+// `workflows` on every step. Nested loops over index lookups are the right plan for every query
+// this store runs, at any table size.
+constexpr const char* kSessionSettings =
+    "SET enable_hashjoin = off; SET enable_mergejoin = off; SET TIME ZONE 'UTC'";
 
 PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
   Translate("connect", [&] {
     connection_ = std::make_unique<Connection>(dsn);
     auto& c = connection_->db;
+    {
+      pqxx::nontransaction tx(c);
+      tx.exec(kSessionSettings);
+    }
     c.prepare("insert_workflow", kInsertWorkflow);
     c.prepare("select_workflow_by_key", kSelectWorkflowByKey);
     c.prepare("select_workflow_by_id", kSelectWorkflowById);
-    c.prepare("commit_steps", kCommitStepsSql);
     c.prepare("lease_tasks", kLeaseTasks);
     c.prepare("reschedule_task", kRescheduleTask);
     c.prepare("due_timers", kDueTimers);
@@ -228,13 +241,16 @@ CommitResult PgWorkflowStore::CommitStep(const StepCommit& step, TimePoint now) 
 std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCommit>& steps,
                                                        TimePoint now) {
   if (steps.empty()) return {};
-  StepBatchParams p = BuildStepBatchParams(steps);
+  unsigned shape = StepShape(steps);
+  std::string statement = "commit_steps_" + std::to_string(shape);
+  std::vector<std::string> params = CommitStepsParams(steps, now);
   return Translate("commit step", [&] {
+    if (connection_->prepared_step_shapes.insert(shape).second) {
+      connection_->db.prepare(statement, CommitStepsSql(shape));
+    }
     // Autocommit: the single statement is its own transaction, so a step costs one round trip.
     pqxx::nontransaction tx(connection_->db);
-    pqxx::result r =
-        tx.exec_prepared("commit_steps", FormatTimestamp(now), p.steps, p.transitions, p.tasks,
-                         p.timers, p.cancel_timers, p.children, p.events, p.operator_actions);
+    pqxx::result r = tx.exec_prepared(statement, pqxx::prepare::make_dynamic_params(params));
     std::vector<CommitResult> results(steps.size(), VersionConflict{});
     for (const auto& row : r) {
       auto i = row[0].as<std::size_t>();

@@ -81,6 +81,9 @@ CREATE INDEX tasks_due_idx ON tasks ((CASE status WHEN 'pending' THEN next_attem
   WHERE status IN ('pending', 'leased');
 CREATE INDEX tasks_workflow_idx ON tasks (workflow_id, id);
 CREATE INDEX tasks_dead_idx ON tasks (activity, updated_at) WHERE status = 'dead';
+-- Every foreign key has an index on its referencing side: without one, deleting a referenced
+-- row (retention, tests) scans the whole referencing table once per row.
+CREATE INDEX tasks_compensates_idx ON tasks (compensates) WHERE compensates IS NOT NULL;
 
 -- Durable timers (ship_sla, return_window). Fired exactly once: fired_at is set in the same
 -- statement that applies the timer's event to the workflow.
@@ -109,7 +112,7 @@ CREATE TABLE events (
   created_at   timestamptz NOT NULL,
   processed_at timestamptz
 );
-CREATE INDEX events_pending_idx ON events (workflow_id, id) WHERE processed_at IS NULL;
+CREATE INDEX events_workflow_idx ON events (workflow_id, id);
 CREATE INDEX events_unprocessed_idx ON events (id) WHERE processed_at IS NULL;
 
 -- Every webhook delivery as it arrived, accepted or not; raw bodies expire after the retention
@@ -132,6 +135,7 @@ CREATE TABLE inbox (
   CONSTRAINT inbox_rejection_has_reason CHECK (verdict = 'accepted' OR reason IS NOT NULL)
 );
 CREATE INDEX inbox_received_idx ON inbox (received_at);
+CREATE INDEX inbox_workflow_idx ON inbox (workflow_id) WHERE workflow_id IS NOT NULL;
 
 -- Who did what to which workflow, and why. Runbook runs are one row with workflow_id NULL.
 CREATE TABLE operator_actions (
@@ -170,3 +174,4 @@ CREATE TABLE audit_findings (
     'duplicate_credit_memo', 'return_stuck'))
 );
 CREATE INDEX audit_findings_run_idx ON audit_findings (run_id);
+CREATE INDEX audit_findings_workflow_idx ON audit_findings (workflow_id) WHERE workflow_id IS NOT NULL;
