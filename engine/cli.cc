@@ -4,6 +4,7 @@
 
 #include "engine/cli_args.h"
 #include "engine/migrations.h"
+#include "engine/serve.h"
 #include "engine/workflow_store.h"
 
 namespace o2c {
@@ -15,8 +16,14 @@ usage: o2c <command> [options]
 
 commands:
   migrate [--status]          apply pending schema migrations (or show their state)
+  serve [--threads 4] [--activities scripted|inprocess] [--lease-ms 30000]
+                              run the durable runtime until SIGINT/SIGTERM
+  submit-orders [--count 100] [--prefix order]
+                              start synthetic order workflows (until webhooks exist)
   bench store [--concurrency 1,8,32] [--seconds 10]
                               step-commit throughput beside the same cluster's insert baseline
+  bench saga [--workflows 20000] [--concurrency 1,16,64]
+                              complete order lifecycles through the runtime
   help                        this text
 
 Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
@@ -33,6 +40,8 @@ int RunCli(const std::vector<std::string>& args) {
   try {
     if (args[0] == "migrate") return RunMigrateCommand(rest);
     if (args[0] == "bench") return RunBenchCommand(rest);
+    if (args[0] == "serve") return RunServeCommand(rest);
+    if (args[0] == "submit-orders") return RunSubmitOrdersCommand(rest);
     std::cerr << "o2c: unknown command '" << args[0] << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

@@ -11,5 +11,6 @@ int RunCli(const std::vector<std::string>& args);
 
 int RunMigrateCommand(const std::vector<std::string>& args);
 int RunBenchCommand(const std::vector<std::string>& args);
+int RunSagaBench(const std::vector<std::string>& args);  // bench_saga.cc
 
 }  // namespace o2c

@@ -127,6 +127,7 @@ StepCommit Runtime::BuildStep(const WorkflowRecord& w, const workflows::Transiti
 
 StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
                             const std::string& actor) {
+  if (options_.on_dispatch) options_.on_dispatch(id);
   for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
     std::optional<WorkflowRecord> w = store_.LoadWorkflow(id);
     if (!w) return StepResult::kUnknownWorkflow;
@@ -141,6 +142,7 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
     StepCommit step = BuildStep(*w, t, event.name, actor, consume);
     CommitResult r = store_.CommitStep(step, clock_.Now());
     if (std::holds_alternative<Committed>(r)) {
+      if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
       return t.rejected ? StepResult::kRejected : StepResult::kApplied;
     }
     if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
@@ -150,10 +152,11 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
 }
 
 int Runtime::ProcessEvents(int limit) {
-  std::vector<EventRecord> events = store_.PendingEvents(std::nullopt, limit);
+  std::vector<EventRecord> events = store_.PendingEvents(std::nullopt, limit * options_.shards);
   int handled = 0;
   std::set<WorkflowId> seen;
   for (const EventRecord& e : events) {
+    if (options_.shards > 1 && e.workflow_id % options_.shards != options_.shard) continue;
     // One event per workflow per pass, the oldest: later ones wait for the next pass so that a
     // workflow's events are applied strictly in order.
     if (!seen.insert(e.workflow_id).second) continue;

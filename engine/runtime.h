@@ -40,6 +40,13 @@ struct RuntimeOptions {
   std::map<std::string, RetryPolicy> policies;  // by activity name
   int max_conflict_retries = 20;
   std::uint64_t seed = 42;  // backoff jitter
+  // Several runtimes in one process split the pending events by workflow id (id % shards ==
+  // shard) so they do not all race for the same oldest events. Across processes the version
+  // check keeps it correct; the split only avoids wasted work.
+  int shard = 0, shards = 1;
+  // Observers for benches and metrics: a step was committed; an input is about to be applied.
+  std::function<void(WorkflowId, const std::string& event)> on_committed;
+  std::function<void(WorkflowId)> on_dispatch;
 };
 
 // What happened to one input.

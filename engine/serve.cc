@@ -1,0 +1,149 @@
+#include "engine/serve.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "activities/inprocess_executor.h"
+#include "activities/recorded_executor.h"
+#include "engine/cli_args.h"
+#include "engine/migrations.h"
+#include "engine/pg_workflow_store.h"
+#include "engine/runtime.h"
+#include "workflows/model/shopify_mapping.h"
+
+namespace o2c {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void RequestStop(int) { g_stop = true; }
+
+// The simulated WMS of scripted mode: ships every fulfilment it accepted. State-driven and
+// idempotent (at most one `shipped` per shipment), so it survives crashes like a real WMS that
+// retries its webhooks.
+constexpr const char* kShipAccepted =
+    "INSERT INTO events (workflow_id, event, payload, source, created_at)"
+    " SELECT w.id, 'shipped', '{\"carrier\": \"UPS\", \"tracking_number\": "
+    "\"1Z999AA10123456784\"}',"
+    "        'webhook:wms', now()"
+    "   FROM workflows w"
+    "  WHERE w.type = 'shipment' AND w.state = 'awaiting_pick'"
+    "    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.workflow_id = w.id AND e.event = 'shipped')"
+    "  LIMIT 500";
+
+void RunSimulatedWms(const std::string& dsn) {
+  pqxx::connection c(dsn);
+  while (!g_stop) {
+    int shipped = 0;
+    try {
+      pqxx::nontransaction tx(c);
+      shipped = static_cast<int>(tx.exec(kShipAccepted).affected_rows());
+    } catch (const std::exception& e) {
+      std::cerr << "o2c serve: simulated WMS: " << e.what() << "\n";
+    }
+    if (shipped == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void RunLoop(const std::string& dsn, RuntimeOptions options,
+             activities::ActivityExecutor& executor) {
+  SystemClock clock;
+  std::unique_ptr<PgWorkflowStore> store;
+  std::unique_ptr<Runtime> runtime;
+  int idle_ms = 1;
+  while (!g_stop) {
+    try {
+      if (!store) {
+        store = std::make_unique<PgWorkflowStore>(dsn);
+        runtime = std::make_unique<Runtime>(*store, clock, options);
+      }
+      int work = runtime->ProcessEvents() + runtime->FireDueTimers() + runtime->RunTasks(executor);
+      // Why back off: an idle engine must not spin on the database; 1..50 ms keeps the pickup
+      // of new work quick without polling hard.
+      idle_ms = work ? 1 : std::min(idle_ms * 2, 50);
+      if (!work) std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+    } catch (const std::exception& e) {
+      std::cerr << "o2c serve [" << options.worker_id << "]: " << e.what() << " (retrying)\n";
+      runtime.reset();
+      store.reset();  // reconnect
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+}  // namespace
+
+int RunServeCommand(const std::vector<std::string>& raw) {
+  CliArgs args(raw, {"database-url", "threads", "activities", "worker-id", "lease-ms"}, {});
+  std::string dsn = DatabaseUrl(args);
+  int threads = args.GetInt("threads", 4);
+  std::string mode = args.GetOr("activities", "scripted");
+  if (mode != "scripted" && mode != "inprocess")
+    throw UsageError(
+        "--activities must be scripted or inprocess (HTTP adapters come with `o2c sim`)");
+  Migrate(dsn);
+  std::signal(SIGINT, RequestStop);
+  std::signal(SIGTERM, RequestStop);
+
+  std::unique_ptr<activities::ActivityExecutor> executor;
+  if (mode == "scripted") {
+    executor = std::make_unique<activities::RecordedExecutor>(dsn);
+  } else {
+    executor = std::make_unique<activities::InProcessExecutor>();
+  }
+  std::string worker = args.GetOr("worker-id", "serve-" + std::to_string(getpid()));
+  std::vector<std::thread> loops;
+  for (int i = 0; i < threads; ++i) {
+    RuntimeOptions options;
+    options.worker_id = worker + "-" + std::to_string(i);
+    options.lease_for = std::chrono::milliseconds(args.GetInt("lease-ms", 30'000));
+    options.shard = i;
+    options.shards = threads;
+    options.seed = std::hash<std::string>{}(options.worker_id);
+    loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
+  }
+  if (mode == "scripted") loops.emplace_back(RunSimulatedWms, dsn);
+  std::cerr << "o2c serve: " << threads << " runtime threads (" << mode << " activities)\n";
+  for (auto& t : loops) t.join();
+  std::cerr << "o2c serve: stopped\n";
+  return 0;
+}
+
+int RunSubmitOrdersCommand(const std::vector<std::string>& raw) {
+  CliArgs args(raw, {"database-url", "count", "prefix", "shop"}, {});
+  std::string dsn = DatabaseUrl(args);
+  int count = args.GetInt("count", 100);
+  std::string prefix = args.GetOr("prefix", "order");
+  std::string shop = args.GetOr("shop", "demo.myshopify.com");
+  Migrate(dsn);
+  PgWorkflowStore store(dsn);
+  SystemClock clock;
+  Runtime runtime(store, clock);
+  for (int n = 1; n <= count; ++n) {
+    Json shopify = {{"id", 1000000 + n},
+                    {"name", "#" + std::to_string(1000 + n)},
+                    {"email", "buyer" + std::to_string(n) + "@example.com"},
+                    {"currency", "USD"},
+                    {"financial_status", "paid"},
+                    {"total_price", "199.00"},
+                    {"line_items",
+                     {{{"id", 50000000 + n},
+                       {"sku", "SKU-" + std::to_string(n % 7)},
+                       {"quantity", 1 + n % 3},
+                       {"price", "66.33"},
+                       {"title", "Widget"}}}}};
+    auto order = workflows::model::OrderFromShopify(shopify);
+    if (!order.ok())
+      throw std::runtime_error("synthetic order does not map: " + order.error().field);
+    std::string key = shop + "/orders/" + prefix + "-" + std::to_string(n);
+    runtime.StartOrSignal("order", key, {"order_received", {{"order", order.value()}}},
+                          "webhook:shopify");
+  }
+  std::cout << "submitted " << count << " orders\n";
+  return 0;
+}
+
+}  // namespace o2c
