@@ -253,12 +253,13 @@ std::vector<TimerRecord> MemoryWorkflowStore::DueTimers(TimePoint now, int limit
 }
 
 std::vector<EventRecord> MemoryWorkflowStore::PendingEvents(std::optional<WorkflowId> workflow_id,
-                                                            int limit) {
+                                                            int limit, int shard, int shards) {
   std::lock_guard lock(mutex_);
   std::vector<EventRecord> out;
   for (const auto& [id, e] : events_) {
     if (static_cast<int>(out.size()) >= limit) break;
-    if (!e.processed && (!workflow_id || e.record.workflow_id == *workflow_id))
+    bool in_shard = shards <= 1 || e.record.workflow_id % shards == shard;
+    if (!e.processed && (workflow_id ? e.record.workflow_id == *workflow_id : in_shard))
       out.push_back(e.record);
   }
   return out;

@@ -23,7 +23,8 @@ class MemoryWorkflowStore final : public WorkflowStore {
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
                       const std::string& last_error, TimePoint now) override;
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
-  std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit) override;
+  std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
+                                         int shard = 0, int shards = 1) override;
   std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override;
   InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override;
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;

@@ -68,8 +68,10 @@ const char* kDueTimers =
 const char* kPendingEventsOf =
     "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS("created_at")
     " FROM events WHERE workflow_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2";
-const char* kPendingEventsAll = "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS(
-    "created_at") " FROM events WHERE processed_at IS NULL ORDER BY id LIMIT $1";
+const char* kPendingEventsAll =
+    "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS("created_at")
+    " FROM events WHERE processed_at IS NULL AND ($2 = 1 OR workflow_id % $2 = $3)"
+    " ORDER BY id LIMIT $1";
 
 const char* kEnqueueEvent =
     "INSERT INTO events (workflow_id, event, payload, source, created_at)"
@@ -304,11 +306,11 @@ std::vector<TimerRecord> PgWorkflowStore::DueTimers(TimePoint now, int limit) {
 }
 
 std::vector<EventRecord> PgWorkflowStore::PendingEvents(std::optional<WorkflowId> workflow_id,
-                                                        int limit) {
+                                                        int limit, int shard, int shards) {
   return Translate("pending events", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = workflow_id ? tx.exec_prepared("pending_events_of", *workflow_id, limit)
-                                 : tx.exec_prepared("pending_events_all", limit);
+                                 : tx.exec_prepared("pending_events_all", limit, shards, shard);
     std::vector<EventRecord> events;
     for (const auto& row : r) {
       events.push_back(EventRecord{row[0].as<std::int64_t>(), row[1].as<WorkflowId>(),

@@ -152,11 +152,11 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
 }
 
 int Runtime::ProcessEvents(int limit) {
-  std::vector<EventRecord> events = store_.PendingEvents(std::nullopt, limit * options_.shards);
+  std::vector<EventRecord> events =
+      store_.PendingEvents(std::nullopt, limit, options_.shard, options_.shards);
   int handled = 0;
   std::set<WorkflowId> seen;
   for (const EventRecord& e : events) {
-    if (options_.shards > 1 && e.workflow_id % options_.shards != options_.shard) continue;
     // One event per workflow per pass, the oldest: later ones wait for the next pass so that a
     // workflow's events are applied strictly in order.
     if (!seen.insert(e.workflow_id).second) continue;

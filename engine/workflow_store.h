@@ -268,9 +268,10 @@ class WorkflowStore {
   // Timers due at `now` that have neither fired nor been cancelled, oldest first.
   virtual std::vector<TimerRecord> DueTimers(TimePoint now, int limit) = 0;
 
-  // Events not yet applied, oldest first: of one workflow, or (workflow_id empty) of any.
-  virtual std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id,
-                                                 int limit) = 0;
+  // Events not yet applied, oldest first: of one workflow, or (workflow_id empty) of any whose
+  // workflow_id % shards == shard (several runtimes split the work without racing for it).
+  virtual std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
+                                                 int shard = 0, int shards = 1) = 0;
 
   // Adds an event for a workflow (webhook, operator command). Returns its id.
   virtual std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) = 0;

@@ -354,6 +354,8 @@ TYPED_TEST_P(StoreConformance, EventsAreAppliedInOrderAndOnlyOnce) {
   EXPECT_EQ(pending[1].id, e2);
   EXPECT_EQ(pending[0].payload["n"], 1);
   EXPECT_EQ(this->store_->PendingEvents(std::nullopt, 10).size(), 2u);
+  EXPECT_EQ(this->store_->PendingEvents(std::nullopt, 10, w.id % 3, 3).size(), 2u);
+  EXPECT_TRUE(this->store_->PendingEvents(std::nullopt, 10, (w.id + 1) % 3, 3).empty());
 
   StepCommit s = this->Step(w, "validating");
   s.consumed_event_id = e1;
