@@ -117,6 +117,13 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
   }
   w.state = s.state;
   w.status = s.status;
+  if (w.status == "waiting") {  // running while another task of ours is due (as in Postgres)
+    for (const auto& [id, t] : tasks_) {
+      bool completing = s.task_completion && s.task_completion->task_id == id;
+      if (t.workflow_id == w.id && !completing && (t.status == "pending" || t.status == "leased"))
+        w.status = "running";
+    }
+  }
   w.context = s.context;
   w.attention_reason = s.attention_reason;
   w.version += 1;

@@ -20,7 +20,15 @@ WITH step AS (
 ),
 wf AS (
   UPDATE workflows w
-     SET state = s.state, status = s.status, context = s.context,
+     SET state = s.state,
+         -- LIFECYCLES.md: `running` while a task of ours is due, not only in the step that
+         -- emitted it (the task this step completes no longer counts).
+         status = CASE WHEN s.status = 'waiting' AND EXISTS (
+                         SELECT 1 FROM tasks p WHERE p.workflow_id = w.id
+                            AND p.status IN ('pending', 'leased')
+                            AND p.id IS DISTINCT FROM s.task_id)
+                       THEN 'running' ELSE s.status END,
+         context = s.context,
          attention_reason = s.attention_reason, version = w.version + 1,
          next_seq = w.next_seq + s.n_transitions, updated_at = $1
     FROM step s

@@ -192,6 +192,25 @@ TYPED_TEST_P(StoreConformance, FailedCommitLeavesNoPartialRows) {
   EXPECT_TRUE(this->IsCommitted(this->store_->CommitStep(bad, this->now_)));
 }
 
+TYPED_TEST_P(StoreConformance, StatusIsRunningWhileATaskIsDue) {
+  auto w = this->Create("shop/1");
+  StepCommit two = this->Step(w, "shipped", "notify");
+  two.tasks.push_back({"erp.post_invoice", {}, "invoice", 3});
+  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(two, this->now_)));
+  auto leased = this->store_->LeaseTasks("w", this->now_, std::chrono::minutes(1), 1).at(0);
+  StepCommit one_done = this->Step(*this->store_->LoadWorkflow(w.id), "shipped");
+  one_done.status = "waiting";
+  one_done.task_completion = TaskCompletion{leased.id, "w", "succeeded", Json::object(), {}};
+  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(one_done, this->now_)));
+  EXPECT_EQ(this->store_->LoadWorkflow(w.id)->status, "running");  // the other task is due
+  auto last = this->store_->LeaseTasks("w", this->now_, std::chrono::minutes(1), 1).at(0);
+  StepCommit both_done = this->Step(*this->store_->LoadWorkflow(w.id), "closed");
+  both_done.status = "waiting";
+  both_done.task_completion = TaskCompletion{last.id, "w", "succeeded", Json::object(), {}};
+  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(both_done, this->now_)));
+  EXPECT_EQ(this->store_->LoadWorkflow(w.id)->status, "waiting");
+}
+
 TYPED_TEST_P(StoreConformance, RepeatedIdempotencyKeyIsNotASecondTask) {
   auto w = this->Create("shop/1");
   ASSERT_TRUE(
@@ -504,11 +523,12 @@ REGISTER_TYPED_TEST_SUITE_P(
     CommitAppendsTransitionsAndBumpsVersion, StaleVersionIsAConflictAndWritesNothing,
     RacingWritersExactlyOneWinsPerVersionAndNothingIsLost,
     TwoWritersFromTheSameVersionOneWinsOneConflicts, FailedCommitLeavesNoPartialRows,
-    RepeatedIdempotencyKeyIsNotASecondTask, FourWorkersLeaseTenThousandTasksEachExactlyOnce,
-    LeaseRespectsDueTimeAndBatchSize, ExpiredLeaseIsTakenByAnotherWorkerAndTheFirstLosesIt,
-    RescheduledTaskComesBackAtItsTime, DeadTaskNeedsItsLastError, TimerFiresOnceAndCanBeCancelled,
-    EventsAreAppliedInOrderAndOnlyOnce, ChildrenStartOnceWithTheirFirstEvent,
-    CompensationTaskPointsAtWhatItUndoes, DuplicateInboxDeliveryIsDetected,
-    OperatorActionsNeedAReasonAndAreRecordedWithTheStep, BatchCommitsEachStepOnItsOwnChecks);
+    StatusIsRunningWhileATaskIsDue, RepeatedIdempotencyKeyIsNotASecondTask,
+    FourWorkersLeaseTenThousandTasksEachExactlyOnce, LeaseRespectsDueTimeAndBatchSize,
+    ExpiredLeaseIsTakenByAnotherWorkerAndTheFirstLosesIt, RescheduledTaskComesBackAtItsTime,
+    DeadTaskNeedsItsLastError, TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
+    ChildrenStartOnceWithTheirFirstEvent, CompensationTaskPointsAtWhatItUndoes,
+    DuplicateInboxDeliveryIsDetected, OperatorActionsNeedAReasonAndAreRecordedWithTheStep,
+    BatchCommitsEachStepOnItsOwnChecks);
 
 }  // namespace o2c::testing
