@@ -1,11 +1,398 @@
-// `o2c bench saga`: complete order lifecycles through the durable runtime (placeholder).
+// `o2c bench saga`: complete order lifecycles (an order and its one shipment: 10 steps, 6
+// activities answered instantly in-process) through the durable runtime against Postgres, beside
+// the cluster's single-row INSERT commit rate at the same concurrency. One JSON line per level.
+//
+// Per level: `c` runtime threads, each with its own connection (and, with group commit, a
+// GroupCommitStore over one shared GroupCommitter), split the events by shard and lease tasks
+// from the common queue. The WMS is played by the bench: once a shipment's fulfilment is accepted
+// (that step durable), `shipped` is enqueued for it.
+//
+// Two admission modes. --in-flight 0 (default): all sagas are started (StartOrSignal) before the
+// clock starts, so the rate is the engine's on a backlog and creation is not timed; step latency
+// then includes queueing behind the backlog. --in-flight K: at most K sagas are running at once,
+// and new ones are started as others complete, inside the timed window (creation timed); step
+// latency then measures the engine's pick-up with K sagas in flight.
+#include <atomic>
+#include <barrier>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <pqxx/pqxx>
+#include <thread>
+#include <unordered_map>
+
+#include "activities/inprocess_executor.h"
+#include "engine/bench_stats.h"
 #include "engine/cli.h"
 #include "engine/cli_args.h"
+#include "engine/group_commit_store.h"
+#include "engine/migrations.h"
+#include "engine/pg_workflow_store.h"
+#include "engine/runtime.h"
+#include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
+namespace {
 
-int RunSagaBench(const std::vector<std::string>&) {
-  throw UsageError("bench saga is not built yet");
+using Steady = std::chrono::steady_clock;
+
+constexpr const char* kKeyPrefix = "bench.myshopify.com/orders/";
+
+constexpr const char* kCreateBaseline =
+    "CREATE TABLE IF NOT EXISTS o2c_bench_baseline ("
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload text NOT NULL)";
+constexpr const char* kInsertBaseline = "INSERT INTO o2c_bench_baseline (payload) VALUES ($1)";
+constexpr const char* kDropBaseline = "DROP TABLE IF EXISTS o2c_bench_baseline";
+constexpr const char* kCountDone =
+    "SELECT count(*) FILTER (WHERE type = 'order' AND status = 'completed'),"
+    "       count(*) FILTER (WHERE type = 'shipment' AND status = 'closed')"
+    "  FROM workflows WHERE business_key LIKE $1";
+// Everything this bench wrote, rows that point at a workflow first, then shipments, then orders.
+constexpr const char* kCleanup =
+    "CREATE TEMP TABLE bench_ids ON COMMIT DROP AS"
+    "  SELECT id, parent_id FROM workflows WHERE business_key LIKE 'bench.myshopify.com/orders/%';"
+    "DELETE FROM events WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM timers WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM tasks WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM transitions WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM operator_actions WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM audit_findings WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM inbox WHERE workflow_id IN (SELECT id FROM bench_ids);"
+    "DELETE FROM workflows WHERE id IN (SELECT id FROM bench_ids WHERE parent_id IS NOT NULL);"
+    "DELETE FROM workflows WHERE id IN (SELECT id FROM bench_ids);";
+
+// An orders/create body (Admin REST shape, trimmed from Shopify's sample; as in
+// tests/common/shopify_samples.h, which the binary does not link).
+Json ShopifyOrderJson(long long id) {
+  return {{"id", id},
+          {"name", "#" + std::to_string(id % 100000)},
+          {"email", "Jon@Example.com"},
+          {"phone", nullptr},
+          {"currency", "USD"},
+          {"created_at", "2026-11-20T19:00:00-05:00"},
+          {"financial_status", "paid"},
+          {"total_price", "403.00"},
+          {"subtotal_price", "393.00"},
+          {"total_tax", "0.00"},
+          {"cancelled_at", nullptr},
+          {"customer", {{"id", 115310627314723954}, {"email", "john@example.com"}}},
+          {"shipping_address",
+           {{"name", "Steve Shipper"},
+            {"address1", "123 Shipping Street"},
+            {"city", "Shippington"},
+            {"zip", "40003"},
+            {"province_code", "KY"},
+            {"country_code", "US"}}},
+          {"line_items",
+           {{{"id", id * 10 + 1},
+             {"variant_id", 808950810},
+             {"title", "IPod Nano - 8GB"},
+             {"quantity", 1},
+             {"sku", "IPOD2008PINK"},
+             {"price", "199.00"},
+             {"grams", 567}}}}};
+}
+
+// Step latency: a workflow's step committed -> the next input of that workflow dispatched.
+// Tasks are leased by any thread, so one shared map under a mutex.
+class StepLatency {
+ public:
+  void Committed(WorkflowId id) {
+    auto now = Steady::now();
+    std::lock_guard lock(mutex_);
+    last_commit_[id] = now;
+  }
+  void Dispatched(WorkflowId id) {
+    auto now = Steady::now();
+    std::lock_guard lock(mutex_);
+    auto it = last_commit_.find(id);
+    if (it == last_commit_.end()) return;
+    ms_.push_back(std::chrono::duration<double, std::milli>(now - it->second).count());
+    last_commit_.erase(it);
+  }
+  LatencySample Sample(double elapsed) {
+    std::lock_guard lock(mutex_);
+    return LatencySample::Merge({ms_}, elapsed);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<WorkflowId, Steady::time_point> last_commit_;
+  std::vector<double> ms_;
+};
+
+struct LevelConfig {
+  std::string dsn, run;
+  int concurrency = 1, workflows = 0, committers = 2, in_flight = 0;
+  bool group_commit = true;
+  double seconds_limit = 120;
+};
+
+struct LevelResult {
+  int completed = 0;  // orders seen reaching `completed` (on_committed)
+  double elapsed_s = 0;
+  std::int64_t transitions = 0;
+  LatencySample step;
+  double steps_per_commit = 1;
+  std::string error;  // a runtime thread failed
+};
+
+// Business keys of one level's orders (and, under them, their shipments) start with this.
+std::string LevelPrefix(const LevelConfig& config) {
+  return kKeyPrefix + config.run + "-" + std::to_string(config.concurrency) + "-";
+}
+std::string OrderKey(const LevelConfig& config, int i) {
+  return LevelPrefix(config) + std::to_string(i);
+}
+
+void StartSaga(Runtime& runtime, const LevelConfig& config, int i) {
+  auto order = workflows::model::OrderFromShopify(ShopifyOrderJson(1'000'000 + i));
+  if (!order.ok()) throw std::logic_error("bench order does not map");
+  runtime.StartOrSignal("order", OrderKey(config, i),
+                        {"order_received", {{"order", order.value()}}}, "webhook:shopify");
+}
+
+LevelResult RunLevel(const LevelConfig& config) {
+  const int c = config.concurrency, n = config.workflows;
+  SystemClock clock;
+  std::atomic<int> next_start{0}, completed{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mutex;
+  std::string error;
+  if (config.in_flight == 0) {  // the backlog, untimed, on a few connections of its own
+    std::vector<std::thread> starters;
+    for (int t = 0; t < 8; ++t) {
+      starters.emplace_back([&] {
+        try {
+          PgWorkflowStore store(config.dsn);
+          Runtime runtime(store, clock);
+          for (int i = next_start++; i < n; i = next_start++) StartSaga(runtime, config, i);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(error_mutex);
+          error = std::string("starting sagas: ") + e.what();
+        }
+      });
+    }
+    for (auto& t : starters) t.join();
+    if (!error.empty()) throw StoreError(error);
+  }
+
+  std::optional<GroupCommitter> committer;
+  if (config.group_commit) {
+    committer.emplace([&] { return std::make_unique<PgWorkflowStore>(config.dsn); }, clock,
+                      std::min(c, config.committers), /*max_batch=*/64);
+  }
+  activities::InProcessExecutor executor;
+  StepLatency latency;
+  std::atomic<std::int64_t> transitions{0};
+  std::atomic<Steady::rep> finished_at{0};
+  std::barrier ready(c + 1);
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < c; ++t) {
+    threads.emplace_back([&, t] {
+      std::optional<PgWorkflowStore> inner;
+      std::optional<GroupCommitStore> grouped;
+      try {
+        inner.emplace(config.dsn);
+        if (committer) grouped.emplace(*inner, *committer);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mutex);
+        error = e.what();
+        stop = true;
+      }
+      ready.arrive_and_wait();
+      if (!inner || (committer && !grouped)) return;
+      WorkflowStore& store = grouped ? static_cast<WorkflowStore&>(*grouped) : *inner;
+      RuntimeOptions options;
+      options.worker_id = "bench-" + config.run + "-" + std::to_string(c) + "-" + std::to_string(t);
+      options.shard = t;
+      options.shards = c;
+      options.on_committed = [&](WorkflowId id, const std::string& event) {
+        ++transitions;
+        if (event == "fulfillment_accepted") {
+          // The WMS ships at once. Not from the executor's OnSuccess: that runs before this step
+          // commits, and a `shipped` applied while the shipment is still `requesting` would be
+          // rejected (consumed) and the saga would stall.
+          store.EnqueueEvent({id,
+                              "",
+                              "",
+                              "shipped",
+                              {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
+                              "webhook:wms"},
+                             clock.Now());
+        }
+        // After erp_order_created the order waits for its shipment's whole lifecycle: not a step
+        // hop. Everything else is followed by an input this step made (task, or `shipped`).
+        if (event != "erp_order_created") latency.Committed(id);
+        if (event == "shipment_closed" && ++completed == n) {
+          finished_at = Steady::now().time_since_epoch().count();
+        }
+      };
+      options.on_dispatch = [&](WorkflowId id) { latency.Dispatched(id); };
+      Runtime runtime(store, clock, options);
+      auto deadline = Steady::now() + std::chrono::duration<double>(config.seconds_limit);
+      // Idle passes back off 1, 2, 4... ms up to c/4 ms: every pass is three queries, and c
+      // threads polling every millisecond would keep a 2-core machine busy doing nothing.
+      const auto max_idle = std::chrono::milliseconds(std::max(1, c / 4));
+      std::chrono::milliseconds idle{1};
+      try {
+        while (!stop && completed.load() < n && Steady::now() < deadline) {
+          int work = 0;
+          // Admission (--in-flight): start a few sagas while fewer than K are running.
+          for (int k = 0; config.in_flight > 0 && k < 4; ++k) {
+            int s = next_start.load();
+            if (s >= n || s - completed.load() >= config.in_flight) break;
+            if (!next_start.compare_exchange_weak(s, s + 1)) continue;
+            StartSaga(runtime, config, s);
+            ++work;
+          }
+          try {
+            work += runtime.ProcessEvents() + runtime.FireDueTimers() + runtime.RunTasks(executor);
+          } catch (const StoreError& e) {
+            if (!e.transient()) throw;  // a lost connection or conflict storm: retry the pass
+          }
+          if (work > 0) {
+            idle = std::chrono::milliseconds(1);
+            continue;
+          }
+          std::this_thread::sleep_for(idle);
+          idle = std::min(idle * 2, max_idle);
+        }
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mutex);
+        error = "runtime thread " + std::to_string(t) + ": " + e.what();
+        stop = true;
+      }
+    });
+  }
+  ready.arrive_and_wait();
+  auto started = Steady::now();
+  for (auto& t : threads) t.join();
+  Steady::time_point end =
+      finished_at ? Steady::time_point(Steady::duration(finished_at.load())) : Steady::now();
+
+  LevelResult r;
+  r.completed = completed.load();
+  r.elapsed_s = std::chrono::duration<double>(end - started).count();
+  r.transitions = transitions.load();
+  r.step = latency.Sample(r.elapsed_s);
+  if (committer && committer->commits() > 0)
+    r.steps_per_commit = double(committer->steps_committed()) / committer->commits();
+  r.error = error;
+  return r;
+}
+
+// Single-row INSERTs, each its own commit, closed loop on `c` connections for `seconds`.
+double BaselineInsertsPerSecond(const std::string& dsn, int c, double seconds) {
+  std::vector<std::unique_ptr<pqxx::connection>> connections;
+  for (int t = 0; t < c; ++t) {
+    connections.push_back(std::make_unique<pqxx::connection>(dsn));
+    connections.back()->prepare("insert", kInsertBaseline);
+  }
+  const std::string payload(280, 'x');
+  std::atomic<std::int64_t> commits{0};
+  auto start = Steady::now();
+  auto deadline = start + std::chrono::duration<double>(seconds);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < c; ++t) {
+    pool.emplace_back([&, t] {
+      while (Steady::now() < deadline) {
+        pqxx::nontransaction tx(*connections[t]);
+        tx.exec_prepared("insert", payload);
+        ++commits;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  return commits.load() / std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+void Exec(const std::string& dsn, const std::string& sql) {
+  pqxx::connection c(dsn);
+  pqxx::work tx(c);
+  tx.exec(sql);
+  tx.commit();
+}
+
+}  // namespace
+
+int RunSagaBench(const std::vector<std::string>& raw) {
+  CliArgs args(raw,
+               {"database-url", "workflows", "concurrency", "committers", "group-commit",
+                "seconds-limit", "in-flight", "baseline-seconds"},
+               {"keep"});
+  if (!args.positional().empty()) {
+    throw UsageError(
+        "usage: o2c bench saga [--workflows 20000] [--concurrency 1,16,64] [--committers 2]\n"
+        "       [--group-commit on|off] [--in-flight 0] [--seconds-limit 120]"
+        " [--baseline-seconds 3] [--keep]");
+  }
+  LevelConfig config;
+  config.dsn = DatabaseUrl(args);
+  config.workflows = args.GetInt("workflows", 20000);
+  config.committers = args.GetInt("committers", 2);
+  config.in_flight = args.GetInt("in-flight", 0);
+  config.seconds_limit = args.GetInt("seconds-limit", 120);
+  std::string group = args.GetOr("group-commit", "on");
+  if (group != "on" && group != "off") throw UsageError("--group-commit must be on or off");
+  config.group_commit = group == "on";
+  double baseline_seconds = args.GetInt("baseline-seconds", 3);
+  std::vector<int> levels = args.GetIntList("concurrency", {1, 16, 64});
+  if (config.workflows < 1 || config.committers < 1 || config.in_flight < 0)
+    throw UsageError("--workflows and --committers must be positive, --in-flight >= 0");
+  for (int c : levels) {
+    if (c < 1 || c > 150) throw UsageError("--concurrency levels must be in 1..150");
+  }
+
+  Migrate(config.dsn);
+  Exec(config.dsn, kCleanup);  // what a crashed earlier run left
+  Exec(config.dsn, kCreateBaseline);
+  config.run = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(SystemClock().Now().time_since_epoch())
+          .count());
+
+  bool all_completed = true;
+  for (int c : levels) {
+    config.concurrency = c;
+    LevelResult r = RunLevel(config);
+    double baseline = BaselineInsertsPerSecond(config.dsn, c, baseline_seconds);
+    std::int64_t orders_completed = 0, shipments_closed = 0;
+    {
+      pqxx::connection conn(config.dsn);
+      pqxx::nontransaction tx(conn);
+      auto row = tx.exec_params1(kCountDone, LevelPrefix(config) + "%");
+      orders_completed = row[0].as<std::int64_t>();
+      shipments_closed = row[1].as<std::int64_t>();
+    }
+    Json line = {{"bench", "saga"},
+                 {"concurrency", c},
+                 {"workflows", config.workflows},
+                 {"group_commit", config.group_commit},
+                 {"in_flight", config.in_flight},
+                 {"creation_timed", config.in_flight > 0},
+                 {"sagas_per_s", Round(r.completed / r.elapsed_s)},
+                 {"transitions_per_s", Round(r.transitions / r.elapsed_s)},
+                 {"step_p50_ms", Round(r.step.Percentile(50), 3)},
+                 {"step_p99_ms", Round(r.step.Percentile(99), 3)},
+                 {"step_samples", r.step.count()},
+                 {"mean_steps_per_commit", Round(r.steps_per_commit, 1)},
+                 {"baseline_insert_commits_per_s", Round(baseline)},
+                 {"elapsed_s", Round(r.elapsed_s, 3)},
+                 {"completed", orders_completed},
+                 {"shipments_closed", shipments_closed}};
+    if (!r.error.empty()) line["error"] = r.error;
+    std::cout << line.dump() << std::endl;
+    if (orders_completed != config.workflows || shipments_closed != config.workflows ||
+        !r.error.empty()) {
+      all_completed = false;
+      std::cerr << "bench saga: at concurrency " << c << " only " << orders_completed << " of "
+                << config.workflows << " orders completed" << std::endl;
+    }
+  }
+  if (!args.Has("keep")) Exec(config.dsn, kCleanup);  // --keep: rows stay for inspection
+  Exec(config.dsn, kDropBaseline);
+  return all_completed ? 0 : 1;
 }
 
 }  // namespace o2c
