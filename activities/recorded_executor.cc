@@ -32,9 +32,13 @@ struct RecordedExecutor::Connection {
 };
 
 RecordedExecutor::RecordedExecutor(std::string dsn) : dsn_(std::move(dsn)) {
+  // Why the lock: CREATE TABLE IF NOT EXISTS is not atomic; two processes starting together
+  // can both try to create the table.
   pqxx::connection c(dsn_);
-  pqxx::nontransaction tx(c);
+  pqxx::work tx(c);
+  tx.exec("SELECT pg_advisory_xact_lock(hashtext('o2c.recorded_effects'))");
   tx.exec(kCreateTable);
+  tx.commit();
 }
 
 RecordedExecutor::~RecordedExecutor() = default;

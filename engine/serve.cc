@@ -23,7 +23,8 @@ void RequestStop(int) { g_stop = true; }
 
 // The simulated WMS of scripted mode: ships every fulfilment it accepted. State-driven and
 // idempotent (at most one `shipped` per shipment), so it survives crashes like a real WMS that
-// retries its webhooks.
+// retries its webhooks. Several `serve` processes each run one: the advisory lock, taken by its
+// own statement so that the insert's snapshot is taken after it, lets one at a time ship.
 constexpr const char* kShipAccepted =
     "INSERT INTO events (workflow_id, event, payload, source, created_at)"
     " SELECT w.id, 'shipped', '{\"carrier\": \"UPS\", \"tracking_number\": "
@@ -39,8 +40,10 @@ void RunSimulatedWms(const std::string& dsn) {
   while (!g_stop) {
     int shipped = 0;
     try {
-      pqxx::nontransaction tx(c);
+      pqxx::work tx(c);
+      tx.exec("SELECT pg_advisory_xact_lock(hashtext('o2c.simulated_wms'))");
       shipped = static_cast<int>(tx.exec(kShipAccepted).affected_rows());
+      tx.commit();
     } catch (const std::exception& e) {
       std::cerr << "o2c serve: simulated WMS: " << e.what() << "\n";
     }

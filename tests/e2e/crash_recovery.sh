@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Crash safety with real processes: 2,000 order sagas while `o2c serve` is killed with SIGKILL at
-# random moments and restarted. Afterwards every saga must be complete, and the recorded
+# Crash safety with real processes: 2,000 order sagas while two `o2c serve` processes share the
+# database and are killed with SIGKILL at random moments (one or both) and restarted. Afterwards every saga must be complete, and the recorded
 # downstream (o2c_recorded_effects, one row per idempotency key) must show exactly one document
 # per activity task: none created twice, none skipped.
 set -euo pipefail
@@ -14,42 +14,51 @@ admin "CREATE DATABASE $db"
 export O2C_DATABASE_URL="$O2C_TEST_DATABASE_URL dbname=$db"
 q() { psql "$O2C_DATABASE_URL" -qtAX -v ON_ERROR_STOP=1 -c "$1"; }
 log="$(mktemp)"
-pid=""
+pids=()
 cleanup() {
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   admin "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
   rm -f "$log"
 }
 trap cleanup EXIT
+[ -n "${O2C_KEEP_DB:-}" ] && trap - EXIT
 fail() { echo "FAIL: $*" >&2; tail -20 "$log" >&2; exit 1; }
 
 "$o2c" submit-orders --count "$sagas" --prefix crash >/dev/null
 RANDOM=7  # a fixed seed: the same kill schedule every run
+start_serve() { "$o2c" serve --threads 3 --lease-ms 1500 >>"$log" 2>&1 & pids+=($!); }
+start_serve
+start_serve
 for k in $(seq "$kills"); do
-  "$o2c" serve --threads 4 --lease-ms 1500 >>"$log" 2>&1 &
-  pid=$!
   sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
   sleep "$((RANDOM % 2))"
-  kill -0 "$pid" 2>/dev/null || fail "serve died on its own before kill $k"
-  kill -9 "$pid"
-  wait "$pid" 2>/dev/null || true
-  pid=""
+  # Kill one of the two, or both; the survivors and the restarted ones share the work.
+  victims=("${pids[@]}")
+  [ $((RANDOM % 3)) = 0 ] || victims=("${pids[$((RANDOM % 2))]}")
+  survivors=()
+  for p in "${pids[@]}"; do
+    kill -0 "$p" 2>/dev/null || fail "serve $p died on its own before kill $k"
+    if [[ " ${victims[*]} " == *" $p "* ]]; then kill -9 "$p"; wait "$p" 2>/dev/null || true
+    else survivors+=("$p"); fi
+  done
+  pids=("${survivors[@]}")
+  while [ ${#pids[@]} -lt 2 ]; do start_serve; done
   done_now=$(q "SELECT count(*) FROM workflows WHERE type = 'order' AND state = 'completed'")
-  echo "kill -9 #$k: $done_now/$sagas orders completed"
+  echo "kill -9 #$k (${#victims[@]} process(es)): $done_now/$sagas orders completed"
 done
 
-"$o2c" serve --threads 4 --lease-ms 1500 >>"$log" 2>&1 &
-pid=$!
 for _ in $(seq 240); do
   done_now=$(q "SELECT count(*) FROM workflows WHERE type = 'order' AND state = 'completed'")
   [ "$done_now" = "$sagas" ] && break
   sleep 0.5
 done
-kill -TERM "$pid"
-for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-kill -0 "$pid" 2>/dev/null && fail "serve did not stop within 10 s of SIGTERM"
-wait "$pid" || fail "serve exited non-zero after SIGTERM"
-pid=""
+for p in "${pids[@]}"; do kill -TERM "$p"; done
+for p in "${pids[@]}"; do
+  for _ in $(seq 40); do kill -0 "$p" 2>/dev/null || break; sleep 0.25; done
+  kill -0 "$p" 2>/dev/null && fail "serve $p did not stop within 10 s of SIGTERM"
+  wait "$p" || fail "serve $p exited non-zero after SIGTERM"
+done
+pids=()
 
 check() {  # check NAME SQL EXPECTED
   local got; got=$(q "$2")
