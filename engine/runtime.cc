@@ -69,6 +69,12 @@ StepCommit Runtime::BuildStep(const WorkflowRecord& w, const workflows::Transiti
     row.payload = {{"rejected", "no transition"}, {"event", event_name}};
     if (!t.rejection_reason.empty()) row.payload["reason"] = t.rejection_reason;
     s.transitions.push_back(std::move(row));
+    // A task that failed for good with no row to handle it must not leave the workflow looking
+    // healthy: LIFECYCLES.md counts a dead task as needs_attention.
+    if (const auto& done = consume.task_completion; done && done->status != "succeeded") {
+      s.status = workflows::status::kNeedsAttention;
+      s.attention_reason = "unhandled activity failure: " + done->last_error.value_or(done->status);
+    }
     return s;
   }
   s.state = t.to;

@@ -1,0 +1,59 @@
+// Runtime rules that need no database: the in-memory store and the real lifecycles.
+#include "engine/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include "activities/inprocess_executor.h"
+#include "engine/memory_workflow_store.h"
+
+namespace o2c {
+namespace {
+
+TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
+  MemoryWorkflowStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  Runtime runtime(store, clock);
+  NewWorkflow refund;
+  refund.type = "refund";
+  refund.business_key = "shop/refunds/1";
+  refund.state = "closed";  // terminal: no row takes activity_failed here
+  refund.status = "closed";
+  refund.context = {{"business_key", refund.business_key}};
+  auto w = store.CreateWorkflow(refund, clock.Now()).workflow;
+  StepCommit s;
+  s.workflow_id = w.id;
+  s.expected_version = 0;
+  s.state = "closed";
+  s.status = "closed";
+  s.context = w.context;
+  s.transitions.push_back({"closed", "test_setup", "closed"});
+  s.tasks.push_back({"erp.mystery", {}, "erp.mystery:1", 1});
+  ASSERT_TRUE(std::holds_alternative<Committed>(store.CommitStep(s, clock.Now())));
+
+  activities::InProcessExecutor executor;
+  executor.SetScript("erp.mystery", [](const auto&) -> std::optional<activities::Outcome> {
+    return activities::Permanent{"422: no such document type"};
+  });
+  EXPECT_EQ(runtime.RunTasks(executor), 1);
+  auto after = *store.LoadWorkflow(w.id);
+  EXPECT_EQ(after.state, "closed");
+  EXPECT_EQ(after.status, "needs_attention");
+  EXPECT_EQ(after.attention_reason, "unhandled activity failure: 422: no such document type");
+  EXPECT_EQ(store.Transitions(w.id).back().payload["rejected"], "no transition");
+  EXPECT_EQ(store.Tasks(w.id).at(0).status, "failed");
+}
+
+TEST(Runtime, BackoffIsFullJitterUnderTheCap) {
+  MemoryWorkflowStore store;
+  SystemClock clock;
+  Runtime runtime(store, clock);
+  RetryPolicy p{5, std::chrono::milliseconds(100), std::chrono::milliseconds(1000)};
+  for (int attempt = 1; attempt < 60; ++attempt) {
+    auto d = runtime.Backoff(p, attempt);
+    EXPECT_GE(d.count(), 0);
+    EXPECT_LE(d.count(), std::min<std::int64_t>(1000, 100LL << std::min(attempt, 10)));
+  }
+}
+
+}  // namespace
+}  // namespace o2c
