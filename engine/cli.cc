@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "engine/cli_args.h"
+#include "engine/http/sim_command.h"
 #include "engine/migrations.h"
 #include "engine/serve.h"
 #include "engine/workflow_store.h"
@@ -24,6 +25,8 @@ commands:
                               step-commit throughput beside the same cluster's insert baseline
   bench saga [--workflows 20000] [--concurrency 1,16,64]
                               complete order lifecycles through the runtime
+  sim --listen 127.0.0.1:8090 [--faults FILE] [--seed N]
+                              serve the simulated ERP, routing, WMS and Shopify (no database)
   help                        this text
 
 Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
@@ -42,6 +45,7 @@ int RunCli(const std::vector<std::string>& args) {
     if (args[0] == "bench") return RunBenchCommand(rest);
     if (args[0] == "serve") return RunServeCommand(rest);
     if (args[0] == "submit-orders") return RunSubmitOrdersCommand(rest);
+    if (args[0] == "sim") return RunSimCommand(rest);
     std::cerr << "o2c: unknown command '" << args[0] << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

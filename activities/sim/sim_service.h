@@ -1,0 +1,129 @@
+// The simulated downstreams (INTERFACES.md "Downstream contracts"): ERP, routing, WMS and Shopify
+// Admin as ONE request handler with real in-memory state and real idempotency, plus fault
+// injection and stats. Beast-free: the transport (engine/http/http_server.h) calls Handle().
+//
+// Idempotency: every mutating call needs `Idempotency-Key` (missing -> 400). A key already
+// answered returns the original status and body (counted in `idempotent_repeats`); the same key
+// with a different method, path or body -> 422 `idempotency_conflict`. Answers below 500 are
+// remembered; injected transient faults (outage, 429, error_rate) are not, so a retry proceeds.
+//
+// Business duplicates: each created document has a business reference taken from its body: the
+// request's "reference" if present, else the first present of
+//   erp.sales_orders: order_id · erp.invoices: shipment_id, fulfillment_id, sales_order_id ·
+//   erp.rmas: return_id · erp.credit_memos: refund_id, return_id, rma_id ·
+//   wms.fulfillments: shipment_id · wms.expected_returns: return_id, rma_id ·
+//   shopify.fulfillments: shipment_id, fulfillment_id · shopify.refunds: refund_id, return_id,
+//   credit_memo_id
+// (prefixed with "shop" when present, and with the path's order id for Shopify). A second document
+// for a reference already used is still created, as a real ERP would, and counted in `duplicates`
+// (which must stay 0 when clients use their idempotency keys). No reference -> no check.
+//
+// Fault order for a downstream call: outage (503) -> rate limit (429 + Retry-After) -> latency ->
+// error_rate (error_status) -> timeout (sleeps `timeout_delay`, then answers normally) ->
+// idempotency lookup -> reject_rate (422, remembered) -> the call -> ambiguous_rate (the document
+// is created and remembered, but the transport drops the connection without an answer).
+// `/sim/*` control endpoints have no faults and need no key.
+//
+// TODO(webhooks): the WMS should emit signed `fulfillment.*` / `return.*` events to the engine's
+// `/webhooks/wms` after configurable delays (`--engine-url`). The engine endpoint does not exist
+// yet; until then `POST /sim/wms/fulfillments/{id}/ship` marks a fulfillment shipped by hand.
+//
+// Thread-safety: Handle() may be called from any number of threads. Sleeps happen unlocked.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "activities/policy/rate_limiter.h"
+#include "activities/sim/sim_faults.h"
+#include "engine/http/http_message.h"
+
+namespace o2c::sim {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using WallTime = std::chrono::system_clock::time_point;
+
+struct SimOptions {
+  uint64_t seed = 1;
+  // How long a `timeout_rate` fault holds the answer: longer than any client's timeout.
+  std::chrono::milliseconds timeout_delay{15'000};
+  // Injectable for tests; default: the system clock and std::this_thread::sleep_for.
+  std::function<WallTime()> now;
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+class SimService {
+ public:
+  explicit SimService(SimOptions options = {});
+
+  HttpResponse Handle(const HttpRequest& request);
+
+  // Replaces all fault rules (the outage windows start now).
+  void SetFaults(std::vector<FaultRule> rules);
+  nlohmann::json Stats() const;
+
+  struct Route;  // sim_routes.h
+
+ private:
+  struct Document {
+    std::string id, kind, status;
+    nlohmann::json body;
+    WallTime created_at;
+  };
+  struct Remembered {
+    std::string fingerprint;  // method, path and body of the first call
+    int status;
+    std::string body;
+  };
+  struct ActiveRule {
+    FaultRule rule;
+    std::shared_ptr<policy::RateLimiter> limiter;  // when rule.rate_limit
+  };
+
+  HttpResponse HandleControl(const HttpRequest& request);
+  HttpResponse HandleDownstream(const Route& route, const std::vector<std::string>& ids,
+                                const HttpRequest& request);
+  // The call itself. REQUIRES: mu_ held.
+  HttpResponse Execute(const Route& route, const std::vector<std::string>& ids,
+                       const nlohmann::json& body, const HttpRequest& request);
+  HttpResponse Create(const std::string& kind, const std::string& prefix,
+                      const std::string& id_field, const nlohmann::json& body,
+                      const std::string& order_id);
+  HttpResponse ChangeStatus(const std::string& kind, const std::string& id,
+                            const std::string& id_field, const std::string& to,
+                            const std::set<std::string>& refused_from);
+  HttpResponse List(const std::string& kind, const std::string& list_name,
+                    const std::string& since);
+  double Draw();  // uniform [0, 1). REQUIRES: mu_ held.
+  void RecordAdmitted(const std::string& downstream, WallTime now);  // REQUIRES: mu_ held.
+
+  const SimOptions options_;
+  mutable std::mutex mu_;
+  std::mt19937_64 rng_;                                   // GUARDED_BY(mu_)
+  std::vector<ActiveRule> rules_;                         // GUARDED_BY(mu_)
+  WallTime rules_installed_at_;                           // GUARDED_BY(mu_)
+  std::map<std::string, Document> documents_;             // GUARDED_BY(mu_), by id
+  std::map<std::string, int> document_counts_;            // GUARDED_BY(mu_), by kind
+  std::map<std::string, int> serials_;                    // GUARDED_BY(mu_), by id prefix
+  std::set<std::string> business_refs_;                   // GUARDED_BY(mu_)
+  std::map<std::string, Remembered> idempotency_;         // GUARDED_BY(mu_)
+  std::map<std::string, int> requests_;                   // GUARDED_BY(mu_), by route name
+  std::map<std::string, int> faults_;                     // GUARDED_BY(mu_), by fault kind
+  std::map<std::string, std::deque<WallTime>> admitted_;  // GUARDED_BY(mu_), last second
+  std::map<std::string, int> peak_rate_;                  // GUARDED_BY(mu_), by downstream
+  int idempotent_repeats_ = 0;                            // GUARDED_BY(mu_)
+  int duplicates_ = 0;                                    // GUARDED_BY(mu_)
+};
+
+}  // namespace o2c::sim
