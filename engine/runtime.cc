@@ -1,9 +1,9 @@
 #include "engine/runtime.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 
+#include "activities/policy/backoff.h"
 #include "workflows/registry.h"
 
 namespace o2c {
@@ -30,13 +30,10 @@ const RetryPolicy& Runtime::PolicyFor(const std::string& activity) const {
 }
 
 std::chrono::milliseconds Runtime::Backoff(const RetryPolicy& policy, int attempt) {
-  // Full jitter (uniform in [0, min(cap, base * 2^attempt)]) spreads retries of many tasks that
-  // failed together, e.g. during an ERP outage, instead of sending them back in waves.
-  double ceiling =
-      std::min<double>(policy.backoff_cap.count(),
-                       policy.backoff_base.count() * std::pow(2.0, std::min(attempt, 30)));
-  std::uniform_real_distribution<double> jitter(0, ceiling);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(jitter(rng_)));
+  // Full jitter spreads retries of many tasks that failed together (an ERP outage) instead of
+  // sending them back in waves; the arithmetic lives in activities/policy/backoff.h.
+  return policy::NextDelay({policy.backoff_base, policy.backoff_cap, policy.max_attempts}, attempt,
+                           std::chrono::milliseconds(0), rng_);
 }
 
 WorkflowId Runtime::StartOrSignal(const std::string& type, const std::string& business_key,
