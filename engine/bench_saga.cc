@@ -29,6 +29,7 @@
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
+#include "engine/shopify_samples.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
@@ -60,38 +61,6 @@ constexpr const char* kCleanup =
     "DELETE FROM inbox WHERE workflow_id IN (SELECT id FROM bench_ids);"
     "DELETE FROM workflows WHERE id IN (SELECT id FROM bench_ids WHERE parent_id IS NOT NULL);"
     "DELETE FROM workflows WHERE id IN (SELECT id FROM bench_ids);";
-
-// An orders/create body (Admin REST shape, trimmed from Shopify's sample; as in
-// tests/common/shopify_samples.h, which the binary does not link).
-Json ShopifyOrderJson(long long id) {
-  return {{"id", id},
-          {"name", "#" + std::to_string(id % 100000)},
-          {"email", "Jon@Example.com"},
-          {"phone", nullptr},
-          {"currency", "USD"},
-          {"created_at", "2026-11-20T19:00:00-05:00"},
-          {"financial_status", "paid"},
-          {"total_price", "403.00"},
-          {"subtotal_price", "393.00"},
-          {"total_tax", "0.00"},
-          {"cancelled_at", nullptr},
-          {"customer", {{"id", 115310627314723954}, {"email", "john@example.com"}}},
-          {"shipping_address",
-           {{"name", "Steve Shipper"},
-            {"address1", "123 Shipping Street"},
-            {"city", "Shippington"},
-            {"zip", "40003"},
-            {"province_code", "KY"},
-            {"country_code", "US"}}},
-          {"line_items",
-           {{{"id", id * 10 + 1},
-             {"variant_id", 808950810},
-             {"title", "IPod Nano - 8GB"},
-             {"quantity", 1},
-             {"sku", "IPOD2008PINK"},
-             {"price", "199.00"},
-             {"grams", 567}}}}};
-}
 
 // Step latency: a workflow's step committed -> the next input of that workflow dispatched.
 // Tasks are leased by any thread, so one shared map under a mutex.
@@ -146,7 +115,7 @@ std::string OrderKey(const LevelConfig& config, int i) {
 }
 
 void StartSaga(Runtime& runtime, const LevelConfig& config, int i) {
-  auto order = workflows::model::OrderFromShopify(ShopifyOrderJson(1'000'000 + i));
+  auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(1'000'000 + i));
   if (!order.ok()) throw std::logic_error("bench order does not map");
   runtime.StartOrSignal("order", OrderKey(config, i),
                         {"order_received", {{"order", order.value()}}}, "webhook:shopify");

@@ -13,6 +13,7 @@
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
+#include "engine/shopify_samples.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
@@ -126,18 +127,8 @@ int RunSubmitOrdersCommand(const std::vector<std::string>& raw) {
   SystemClock clock;
   Runtime runtime(store, clock);
   for (int n = 1; n <= count; ++n) {
-    Json shopify = {{"id", 1000000 + n},
-                    {"name", "#" + std::to_string(1000 + n)},
-                    {"email", "buyer" + std::to_string(n) + "@example.com"},
-                    {"currency", "USD"},
-                    {"financial_status", "paid"},
-                    {"total_price", "199.00"},
-                    {"line_items",
-                     {{{"id", 50000000 + n},
-                       {"sku", "SKU-" + std::to_string(n % 7)},
-                       {"quantity", 1 + n % 3},
-                       {"price", "66.33"},
-                       {"title", "Widget"}}}}};
+    Json shopify = samples::ShopifyOrderJson(
+        1000000 + n, {{"SKU-" + std::to_string(n % 7), 1 + n % 3, "66.33"}});
     auto order = workflows::model::OrderFromShopify(shopify);
     if (!order.ok())
       throw std::runtime_error("synthetic order does not map: " + order.error().field);

@@ -10,12 +10,16 @@
 #include "engine/group_commit_store.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
-#include "tests/common/shopify_samples.h"
+#include "engine/shopify_samples.h"
 #include "tests/integration/pg_test_support.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c::testing {
 namespace {
+
+using samples::ShopifyOrderJson;
+using samples::ShopifyRefundJson;
+using samples::ShopifyReturnJson;
 
 constexpr int kThreads = 16;
 constexpr int kOrders = 160;

@@ -7,12 +7,16 @@
 #include "activities/inprocess_executor.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
-#include "tests/common/shopify_samples.h"
+#include "engine/shopify_samples.h"
 #include "tests/integration/pg_test_support.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c::testing {
 namespace {
+
+using samples::ShopifyOrderJson;
+using samples::ShopifyRefundJson;
+using samples::ShopifyReturnJson;
 
 using activities::InProcessExecutor;
 using activities::Outcome;

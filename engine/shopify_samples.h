@@ -1,12 +1,12 @@
-// Realistic Shopify webhook bodies (Admin REST shapes) for tests, parameterised by what a test
-// varies. Trimmed from Shopify's documented sample payloads.
+// Realistic Shopify webhook bodies (Admin REST shapes), parameterised by what a caller varies:
+// for tests, `o2c submit-orders` and the benches. Trimmed from Shopify's documented samples.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-namespace o2c::testing {
+namespace o2c::samples {
 
 struct SampleLine {
   std::string sku;
@@ -83,4 +83,4 @@ inline nlohmann::json ShopifyRefundJson(long long id, long long order_id,
              {"currency", "USD"}}}}};
 }
 
-}  // namespace o2c::testing
+}  // namespace o2c::samples
