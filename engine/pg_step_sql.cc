@@ -246,7 +246,8 @@ std::string CommitStepsSql(unsigned shape) {
   return sql;
 }
 
-std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, TimePoint now) {
+std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, unsigned shape,
+                                           TimePoint now) {
   Json steps_j = Json::array(), transitions = Json::array(), tasks = Json::array(),
        timers = Json::array(), cancels = Json::array(), children = Json::array(),
        events = Json::array(), actions = Json::array();
@@ -331,7 +332,6 @@ std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps,
                          {"result", a->result}});
     }
   }
-  unsigned shape = StepShape(steps);
   std::vector<std::string> params = {FormatTimestamp(now), steps_j.dump()};
   if (shape & kTransitionsPart) params.push_back(transitions.dump());
   if (shape & kTasksPart) params.push_back(tasks.dump());

@@ -36,7 +36,8 @@ unsigned StepShape(const std::vector<StepCommit>& steps);
 // new version, what was already consumed or NULL).
 std::string CommitStepsSql(unsigned shape);
 
-// The parameter values for CommitStepsSql(StepShape(steps)), in order.
-std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, TimePoint now);
+// The parameter values for CommitStepsSql(shape), in order. REQUIRES: shape == StepShape(steps).
+std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, unsigned shape,
+                                           TimePoint now);
 
 }  // namespace o2c

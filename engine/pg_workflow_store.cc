@@ -245,7 +245,7 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
   if (steps.empty()) return {};
   unsigned shape = StepShape(steps);
   std::string statement = "commit_steps_" + std::to_string(shape);
-  std::vector<std::string> params = CommitStepsParams(steps, now);
+  std::vector<std::string> params = CommitStepsParams(steps, shape, now);
   return Translate("commit step", [&] {
     if (connection_->prepared_step_shapes.insert(shape).second) {
       connection_->db.prepare(statement, CommitStepsSql(shape));
