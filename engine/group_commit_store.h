@@ -54,6 +54,10 @@ class GroupCommitStore final : public WorkflowStore {
                       const std::string& last_error, TimePoint now) override {
     return inner_.RescheduleTask(id, owner, next_attempt_at, last_error, now);
   }
+  bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
+                 TimePoint now) override {
+    return inner_.DeferTask(id, owner, not_before, now);
+  }
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override {
     return inner_.DueTimers(now, limit);
   }

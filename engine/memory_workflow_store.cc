@@ -248,6 +248,20 @@ bool MemoryWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, Ti
   return true;
 }
 
+bool MemoryWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
+                                    TimePoint) {
+  std::lock_guard lock(mutex_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end() || it->second.status != "leased" || it->second.lease_owner != owner ||
+      it->second.attempt <= 0)
+    return false;
+  it->second.status = "pending";
+  it->second.next_attempt_at = not_before;
+  it->second.attempt -= 1;
+  it->second.lease_expires_at.reset();
+  return true;
+}
+
 std::vector<TimerRecord> MemoryWorkflowStore::DueTimers(TimePoint now, int limit) {
   std::lock_guard lock(mutex_);
   std::vector<TimerRecord> due;

@@ -22,6 +22,7 @@ class MemoryWorkflowStore final : public WorkflowStore {
                                      std::chrono::milliseconds lease_for, int batch_size) override;
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
                       const std::string& last_error, TimePoint now) override;
+  bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before, TimePoint now) override;
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
   std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
                                          int shard = 0, int shards = 1) override;

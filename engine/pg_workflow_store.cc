@@ -60,6 +60,11 @@ const char* kRescheduleTask =
     "       lease_expires_at = NULL, updated_at = $5"
     " WHERE id = $1 AND status = 'leased' AND lease_owner = $2";
 
+const char* kDeferTask =
+    "UPDATE tasks SET status = 'pending', next_attempt_at = $3, attempt = attempt - 1,"
+    "       lease_expires_at = NULL, updated_at = $4"
+    " WHERE id = $1 AND status = 'leased' AND lease_owner = $2 AND attempt > 0";
+
 const char* kDueTimers =
     "SELECT id, workflow_id, name, " O2C_MICROS("fire_at") ", payload::text FROM timers"
     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1"
@@ -184,6 +189,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("select_workflow_by_id", kSelectWorkflowById);
     c.prepare("lease_tasks", kLeaseTasks);
     c.prepare("reschedule_task", kRescheduleTask);
+    c.prepare("defer_task", kDeferTask);
     c.prepare("due_timers", kDueTimers);
     c.prepare("pending_events_of", kPendingEventsOf);
     c.prepare("pending_events_all", kPendingEventsAll);
@@ -288,6 +294,16 @@ bool PgWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePo
     pqxx::result r =
         tx.exec_prepared("reschedule_task", id, owner, FormatTimestamp(next_attempt_at), last_error,
                          FormatTimestamp(now));
+    return r.affected_rows() == 1;
+  });
+}
+
+bool PgWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
+                                TimePoint now) {
+  return Translate("defer task", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = tx.exec_prepared("defer_task", id, owner, FormatTimestamp(not_before),
+                                      FormatTimestamp(now));
     return r.affected_rows() == 1;
   });
 }

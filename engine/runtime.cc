@@ -192,7 +192,15 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
     activities::ActivityCall call{task.id,    task.workflow_id,     task.activity,
                                   task.input, task.idempotency_key, task.attempt,
                                   ""};
-    ReportOutcome(task, executor.Execute(call));
+    if (options_.gate) {
+      if (std::optional<TimePoint> retry_at = options_.gate->Admit(call, clock_.Now())) {
+        store_.DeferTask(task.id, options_.worker_id, *retry_at, clock_.Now());
+        continue;
+      }
+    }
+    activities::Outcome outcome = executor.Execute(call);
+    if (options_.gate) options_.gate->Record(call, outcome, clock_.Now());
+    ReportOutcome(task, outcome);
   }
   return static_cast<int>(tasks.size());
 }

@@ -33,6 +33,19 @@ struct RetryPolicy {
   std::chrono::milliseconds backoff_cap{60'000};
 };
 
+// Consulted before every activity call: circuit breakers and rate limits per downstream
+// (activities/policy/). Admit returns nullopt to call now, or when to try again: the task then
+// waits until that time WITHOUT spending an attempt (the downstream never saw the call), so a
+// long outage does not exhaust tasks that never reached it. Record reports the call's outcome.
+// Implementations must be thread-safe.
+class CallGate {
+ public:
+  virtual ~CallGate() = default;
+  virtual std::optional<TimePoint> Admit(const activities::ActivityCall& call, TimePoint now) = 0;
+  virtual void Record(const activities::ActivityCall& call, const activities::Outcome& outcome,
+                      TimePoint now) = 0;
+};
+
 struct RuntimeOptions {
   std::string worker_id = "worker-1";  // recorded as lease owner and as actor worker:<id>
   std::chrono::milliseconds lease_for{30'000};
@@ -44,6 +57,7 @@ struct RuntimeOptions {
   // shard) so they do not all race for the same oldest events. Across processes the version
   // check keeps it correct; the split only avoids wasted work.
   int shard = 0, shards = 1;
+  CallGate* gate = nullptr;  // not owned; none: every call goes out
   // Observers for benches and metrics: a step was committed; an input is about to be applied.
   std::function<void(WorkflowId, const std::string& event)> on_committed;
   std::function<void(WorkflowId)> on_dispatch;

@@ -265,6 +265,12 @@ class WorkflowStore {
   virtual bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
                               const std::string& last_error, TimePoint now) = 0;
 
+  // Gives a leased task back unattempted: due again at `not_before`, and the lease that was
+  // counted as an attempt is uncounted (a circuit breaker or rate limit refused the call, so the
+  // downstream never saw it). False if the lease is no longer `owner`'s; then nothing changes.
+  virtual bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
+                         TimePoint now) = 0;
+
   // Timers due at `now` that have neither fired nor been cancelled, oldest first.
   virtual std::vector<TimerRecord> DueTimers(TimePoint now, int limit) = 0;
 

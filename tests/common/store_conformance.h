@@ -320,6 +320,25 @@ TYPED_TEST_P(StoreConformance, RescheduledTaskComesBackAtItsTime) {
   EXPECT_EQ(again[0].last_error, "503 from ERP");
 }
 
+TYPED_TEST_P(StoreConformance, DeferredTaskComesBackWithoutSpendingAnAttempt) {
+  auto w = this->Create("shop/1");
+  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(this->Step(w, "a", "k"), this->now_)));
+  auto later = this->now_ + std::chrono::seconds(10);
+  for (int refusal = 0; refusal < 7; ++refusal) {  // more refusals than max_attempts (3)
+    auto task = this->store_->LeaseTasks("w", later, std::chrono::seconds(30), 1);
+    ASSERT_EQ(task.size(), 1u);
+    EXPECT_EQ(task[0].attempt, 1);
+    EXPECT_FALSE(this->store_->DeferTask(task[0].id, "someone-else", later, this->now_));
+    ASSERT_TRUE(this->store_->DeferTask(task[0].id, "w", later, this->now_));
+    EXPECT_TRUE(
+        this->store_->LeaseTasks("w", later - std::chrono::seconds(1), std::chrono::seconds(30), 1)
+            .empty());
+  }
+  auto task = this->store_->Tasks(w.id).at(0);
+  EXPECT_EQ(task.status, "pending");
+  EXPECT_EQ(task.attempt, 0);
+}
+
 TYPED_TEST_P(StoreConformance, DeadTaskNeedsItsLastError) {
   auto w = this->Create("shop/1");
   ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(this->Step(w, "a", "k"), this->now_)));
@@ -526,7 +545,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     StatusIsRunningWhileATaskIsDue, RepeatedIdempotencyKeyIsNotASecondTask,
     FourWorkersLeaseTenThousandTasksEachExactlyOnce, LeaseRespectsDueTimeAndBatchSize,
     ExpiredLeaseIsTakenByAnotherWorkerAndTheFirstLosesIt, RescheduledTaskComesBackAtItsTime,
-    DeadTaskNeedsItsLastError, TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
+    DeferredTaskComesBackWithoutSpendingAnAttempt, DeadTaskNeedsItsLastError,
+    TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
     ChildrenStartOnceWithTheirFirstEvent, CompensationTaskPointsAtWhatItUndoes,
     DuplicateInboxDeliveryIsDetected, OperatorActionsNeedAReasonAndAreRecordedWithTheStep,
     BatchCommitsEachStepOnItsOwnChecks);

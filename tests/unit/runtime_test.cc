@@ -43,6 +43,49 @@ TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
   EXPECT_EQ(store.Tasks(w.id).at(0).status, "failed");
 }
 
+// Refuses the first `refusals` calls, as an open circuit breaker would.
+class RefusingGate final : public CallGate {
+ public:
+  explicit RefusingGate(int refusals) : refusals_(refusals) {}
+  std::optional<TimePoint> Admit(const activities::ActivityCall&, TimePoint now) override {
+    if (refusals_ == 0) return std::nullopt;
+    --refusals_;
+    return now + std::chrono::seconds(1);
+  }
+  void Record(const activities::ActivityCall&, const activities::Outcome&, TimePoint) override {
+    ++recorded_;
+  }
+  int refusals_, recorded_ = 0;
+};
+
+TEST(Runtime, CallsRefusedByTheGateWaitWithoutSpendingAttempts) {
+  MemoryWorkflowStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  RefusingGate gate(10);  // more refusals than the task has attempts
+  RuntimeOptions options;
+  options.default_policy.max_attempts = 3;
+  options.gate = &gate;
+  Runtime runtime(store, clock, options);
+  Json refund = {{"id", "7001"},
+                 {"order_id", "2001"},
+                 {"amount", {{"amount_minor", 2500}, {"currency", "USD"}}},
+                 {"lines", Json::array()}};
+  WorkflowId id = runtime.StartOrSignal(
+      "refund", "shop/refunds/7001", {"refund_recorded", {{"refund", refund}}}, "webhook:shopify");
+  activities::InProcessExecutor executor;
+  for (int i = 0; i < 15; ++i) {
+    runtime.RunUntilIdle(executor);
+    clock.Advance(std::chrono::seconds(1));
+  }
+  auto w = *store.LoadWorkflow(id);
+  EXPECT_EQ(w.state, "closed") << w.attention_reason.value_or("");
+  auto task = store.Tasks(id).at(0);
+  EXPECT_EQ(task.status, "succeeded");
+  EXPECT_EQ(task.attempt, 1);  // ten refusals cost nothing
+  EXPECT_EQ(executor.calls(), 1);
+  EXPECT_EQ(gate.recorded_, 1);
+}
+
 TEST(Runtime, BackoffIsFullJitterUnderTheCap) {
   MemoryWorkflowStore store;
   SystemClock clock;
