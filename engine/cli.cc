@@ -17,7 +17,7 @@ usage: o2c <command> [options]
 
 commands:
   migrate [--status]          apply pending schema migrations (or show their state)
-  serve [--threads 4] [--activities scripted|inprocess] [--lease-ms 30000]
+  serve [--threads 4] [--activities scripted|inprocess] [--lease-ms 30000] [--config FILE]
                               run the durable runtime until SIGINT/SIGTERM
   submit-orders [--count 100] [--prefix order]
                               start synthetic order workflows (until webhooks exist)

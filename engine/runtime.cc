@@ -24,7 +24,8 @@ std::string ActorForSource(const std::string& source) {
 Runtime::Runtime(WorkflowStore& store, const Clock& clock, RuntimeOptions options)
     : store_(store), clock_(clock), options_(std::move(options)), rng_(options_.seed) {}
 
-const RetryPolicy& Runtime::PolicyFor(const std::string& activity) const {
+RetryPolicy Runtime::PolicyFor(const std::string& activity) const {
+  if (options_.policy_for) return options_.policy_for(activity);
   auto it = options_.policies.find(activity);
   return it == options_.policies.end() ? options_.default_policy : it->second;
 }

@@ -51,6 +51,9 @@ struct RuntimeOptions {
   std::chrono::milliseconds lease_for{30'000};
   RetryPolicy default_policy;
   std::map<std::string, RetryPolicy> policies;  // by activity name
+  // When set, decides every activity's policy instead of the two fields above (e.g. from
+  // activities/policy/policy_config.h).
+  std::function<RetryPolicy(const std::string& activity)> policy_for;
   int max_conflict_retries = 20;
   std::uint64_t seed = 42;  // backoff jitter
   // Several runtimes in one process split the pending events by workflow id (id % shards ==
@@ -98,7 +101,7 @@ class Runtime {
   // Backoff before attempt `attempt + 1`: full jitter, exponential, capped.
   std::chrono::milliseconds Backoff(const RetryPolicy& policy, int attempt);
 
-  const RetryPolicy& PolicyFor(const std::string& activity) const;
+  RetryPolicy PolicyFor(const std::string& activity) const;
 
  private:
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,

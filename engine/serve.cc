@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <pqxx/pqxx>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "activities/inprocess_executor.h"
 #include "activities/recorded_executor.h"
 #include "engine/cli_args.h"
+#include "engine/downstream_gate.h"
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
@@ -81,13 +83,29 @@ void RunLoop(const std::string& dsn, RuntimeOptions options,
 }  // namespace
 
 int RunServeCommand(const std::vector<std::string>& raw) {
-  CliArgs args(raw, {"database-url", "threads", "activities", "worker-id", "lease-ms"}, {});
+  CliArgs args(raw, {"database-url", "threads", "activities", "worker-id", "lease-ms", "config"},
+               {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
   std::string mode = args.GetOr("activities", "scripted");
   if (mode != "scripted" && mode != "inprocess")
     throw UsageError(
         "--activities must be scripted or inprocess (HTTP adapters come with `o2c sim`)");
+  // Per-downstream breakers and rate limits, per-activity retry budgets (INTERFACES.md
+  // "Configuration"); one gate shared by every runtime thread.
+  policy::PolicyConfig policies;
+  if (auto file = args.Get("config")) {
+    std::ifstream in(*file);
+    if (!in) throw UsageError("cannot read --config " + *file);
+    Json root = Json::parse(in, nullptr, false);
+    if (root.is_discarded()) throw UsageError(*file + " is not valid JSON");
+    try {
+      policies = policy::PolicyConfig::FromJson(root);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(*file + ": " + e.what());
+    }
+  }
+  DownstreamGate gate(policies);
   Migrate(dsn);
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
@@ -107,6 +125,11 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     options.shard = i;
     options.shards = threads;
     options.seed = std::hash<std::string>{}(options.worker_id);
+    options.gate = &gate;
+    options.policy_for = [&policies](const std::string& activity) {
+      auto retry = policies.ForActivity(activity).backoff;
+      return RetryPolicy{retry.max_attempts, retry.base, retry.cap};
+    };
     loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
   }
   if (mode == "scripted") loops.emplace_back(RunSimulatedWms, dsn);
