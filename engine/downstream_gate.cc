@@ -34,6 +34,7 @@ DownstreamGate::Downstream& DownstreamGate::For(const std::string& name) {
   d.breaker = std::make_unique<policy::CircuitBreaker>(p.breaker);
   if (p.rate_limit_per_s)
     d.limiter = std::make_unique<policy::RateLimiter>(*p.rate_limit_per_s, p.burst);
+  if (p.concurrency) d.in_flight = std::make_unique<policy::ConcurrencyLimiter>(*p.concurrency);
   return downstreams_.emplace(name, std::move(d)).first->second;
 }
 
@@ -43,9 +44,14 @@ std::optional<TimePoint> DownstreamGate::Admit(const activities::ActivityCall& c
   Downstream& d = For(policy::PolicyConfig::DownstreamOf(call.activity));
   policy::Admission admission = d.breaker->Admit(ToSteady(now));
   if (!admission.allowed) return FromSteady(admission.retry_at);
+  if (d.in_flight && !d.in_flight->TryAcquire()) {
+    d.breaker->Cancel(admission.ticket);  // the call is not made: free a half-open probe slot
+    return now + kBusyRetry;
+  }
   if (d.limiter) {
     if (auto wait = d.limiter->Acquire(ToSteady(now))) {
-      d.breaker->Cancel(admission.ticket);  // the call is not made: free a half-open probe slot
+      d.breaker->Cancel(admission.ticket);
+      if (d.in_flight) d.in_flight->Release();
       return now + std::chrono::duration_cast<TimePoint::duration>(*wait);
     }
   }
@@ -58,8 +64,9 @@ void DownstreamGate::Record(const activities::ActivityCall& call,
   std::lock_guard lock(mutex_);
   auto ticket = tickets_.find(call.task_id);
   if (ticket == tickets_.end()) return;
-  For(policy::PolicyConfig::DownstreamOf(call.activity))
-      .breaker->Record(ToSteady(now), KindOf(outcome), ticket->second);
+  Downstream& d = For(policy::PolicyConfig::DownstreamOf(call.activity));
+  d.breaker->Record(ToSteady(now), KindOf(outcome), ticket->second);
+  if (d.in_flight) d.in_flight->Release();
   tickets_.erase(ticket);
 }
 

@@ -1,6 +1,7 @@
 // The CallGate of production: per downstream ("erp", "wms", ... from the activity name), a
-// circuit breaker and an optional rate limit, configured by activities/policy/policy_config.h.
-// A call the breaker or the limiter refuses waits without spending an attempt (see CallGate).
+// circuit breaker, an optional rate limit and an optional limit on calls in flight, configured
+// by activities/policy/policy_config.h. A call any of them refuses waits without spending an
+// attempt (see CallGate). A call admitted here holds its in-flight slot until Record.
 // Thread-safe.
 #pragma once
 
@@ -23,13 +24,18 @@ class DownstreamGate final : public CallGate {
   void Record(const activities::ActivityCall& call, const activities::Outcome& outcome,
               TimePoint now) override;
 
+  // Why a call refused for concurrency waits this long: nothing says when a slot frees up, and a
+  // short fixed wait keeps the task close to the front without polling hard.
+  static constexpr std::chrono::milliseconds kBusyRetry{50};
+
   // For status pages and tests: "closed", "open" or "half_open".
   std::string BreakerState(const std::string& downstream, TimePoint now);
 
  private:
   struct Downstream {
     std::unique_ptr<policy::CircuitBreaker> breaker;
-    std::unique_ptr<policy::RateLimiter> limiter;  // null: unlimited
+    std::unique_ptr<policy::RateLimiter> limiter;           // null: unlimited
+    std::unique_ptr<policy::ConcurrencyLimiter> in_flight;  // null: unlimited
   };
   Downstream& For(const std::string& downstream);  // REQUIRES: mutex_ held
 

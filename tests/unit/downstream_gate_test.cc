@@ -84,5 +84,21 @@ TEST(DownstreamGate, BreakerStateIsPerDownstream) {
   EXPECT_FALSE(gate.Admit({3, 1, "wms.create_fulfillment"}, now));
 }
 
+TEST(DownstreamGate, AtMostTheConfiguredCallsInFlightPerDownstream) {
+  auto config = policy::PolicyConfig::FromJson({{"downstreams", {{"wms", {{"concurrency", 2}}}}}});
+  DownstreamGate gate(config);
+  TimePoint now(std::chrono::seconds(1'800'000'000));
+  activities::ActivityCall a{1, 1, "wms.create_fulfillment"}, b{2, 1, "wms.create_fulfillment"},
+      c{3, 1, "wms.cancel_fulfillment"};
+  EXPECT_FALSE(gate.Admit(a, now));
+  EXPECT_FALSE(gate.Admit(b, now));
+  auto busy = gate.Admit(c, now);  // a third call while two are out
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(*busy, now + DownstreamGate::kBusyRetry);
+  EXPECT_FALSE(gate.Admit({4, 1, "erp.post_invoice"}, now)) << "other downstreams are not held up";
+  gate.Record(a, activities::Succeeded{}, now);
+  EXPECT_FALSE(gate.Admit(c, now)) << "a finished call frees its slot";
+}
+
 }  // namespace
 }  // namespace o2c
