@@ -24,7 +24,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 void RequestStop(int) { g_stop = true; }
 
-// The simulated WMS of scripted mode: ships every fulfilment it accepted. State-driven and
+// The simulated WMS (both --activities modes): ships every fulfilment it accepted. State-driven and
 // idempotent (at most one `shipped` per shipment), so it survives crashes like a real WMS that
 // retries its webhooks. Several `serve` processes each run one: the advisory lock, taken by its
 // own statement so that the insert's snapshot is taken after it, lets one at a time ship.
@@ -87,6 +87,9 @@ int RunServeCommand(const std::vector<std::string>& raw) {
                {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
+  int lease_ms = args.GetInt("lease-ms", 30'000);
+  if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
+  if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
   std::string mode = args.GetOr("activities", "scripted");
   if (mode != "scripted" && mode != "inprocess")
     throw UsageError(
@@ -121,7 +124,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   for (int i = 0; i < threads; ++i) {
     RuntimeOptions options;
     options.worker_id = worker + "-" + std::to_string(i);
-    options.lease_for = std::chrono::milliseconds(args.GetInt("lease-ms", 30'000));
+    options.lease_for = std::chrono::milliseconds(lease_ms);
     options.shard = i;
     options.shards = threads;
     options.seed = std::hash<std::string>{}(options.worker_id);
@@ -132,7 +135,8 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     };
     loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
   }
-  if (mode == "scripted") loops.emplace_back(RunSimulatedWms, dsn);
+  // Both modes simulate the downstreams, so both need the WMS that ships what it accepted.
+  loops.emplace_back(RunSimulatedWms, dsn);
   std::cerr << "o2c serve: " << threads << " runtime threads (" << mode << " activities)\n";
   for (auto& t : loops) t.join();
   std::cerr << "o2c serve: stopped\n";
