@@ -476,17 +476,9 @@ class OrderRowTest : public ::testing::TestWithParam<RowCase> {};
 TEST_P(OrderRowTest, Transition) {
   const RowCase& c = GetParam();
   const Transition t = ApplyTo("order", c.state, c.ctx, c.event, c.payload);
-  ASSERT_FALSE(t.rejected) << t.rejection_reason;
-  EXPECT_EQ(t.event, c.recorded);
-  EXPECT_EQ(t.to, c.to);
-  EXPECT_EQ(Summarize(t.commands), c.commands);
-  EXPECT_EQ(t.status, c.status);
-  if (c.status == "needs_attention") {
-    ASSERT_TRUE(t.attention_reason.has_value());
-    EXPECT_EQ(*t.attention_reason, c.reason);
-  } else {
-    EXPECT_FALSE(t.attention_reason.has_value());
-  }
+  ExpectRow(t, c);
+  if (HasFatalFailure()) return;
+  if (c.status != "needs_attention") EXPECT_FALSE(t.attention_reason.has_value());
   for (const Command& cmd : t.commands) {
     if (cmd.kind == Command::Kind::kActivity) {
       EXPECT_EQ(cmd.idempotency_key.rfind(cmd.activity + ":" + kBk, 0), 0u) << cmd.idempotency_key;

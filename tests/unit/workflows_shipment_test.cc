@@ -338,15 +338,7 @@ class ShipmentRowTest : public ::testing::TestWithParam<RowCase> {};
 TEST_P(ShipmentRowTest, Transition) {
   const RowCase& c = GetParam();
   const Transition t = ApplyTo("shipment", c.state, c.ctx, c.event, c.payload);
-  ASSERT_FALSE(t.rejected) << t.rejection_reason;
-  EXPECT_EQ(t.event, c.recorded);
-  EXPECT_EQ(t.to, c.to);
-  EXPECT_EQ(Summarize(t.commands), c.commands);
-  EXPECT_EQ(t.status, c.status);
-  if (c.status == "needs_attention") {
-    ASSERT_TRUE(t.attention_reason.has_value());
-    EXPECT_EQ(*t.attention_reason, c.reason);
-  }
+  ExpectRow(t, c);
 }
 
 INSTANTIATE_TEST_SUITE_P(Rows, ShipmentRowTest, ::testing::ValuesIn(ShipmentRows()),

@@ -1,6 +1,8 @@
 // Helpers shared by the workflows_* unit tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
@@ -72,5 +74,19 @@ struct RowCase {
 };
 
 inline void PrintTo(const RowCase& c, std::ostream* os) { *os << c.name; }
+
+// The checks every table row shares: applied (not rejected), the recorded event, the next state,
+// the commands, the status, and the attention reason when the row parks the workflow.
+inline void ExpectRow(const Transition& t, const RowCase& c) {
+  ASSERT_FALSE(t.rejected) << t.rejection_reason;
+  EXPECT_EQ(t.event, c.recorded);
+  EXPECT_EQ(t.to, c.to);
+  EXPECT_EQ(Summarize(t.commands), c.commands);
+  EXPECT_EQ(t.status, c.status);
+  if (c.status == "needs_attention") {
+    ASSERT_TRUE(t.attention_reason.has_value());
+    EXPECT_EQ(*t.attention_reason, c.reason);
+  }
+}
 
 }  // namespace o2c::workflows::testing
