@@ -3,8 +3,10 @@
 #include <iostream>
 
 #include "engine/cli_args.h"
+#include "engine/demo/demo_command.h"
 #include "engine/http/sim_command.h"
 #include "engine/migrations.h"
+#include "engine/ops/ops_commands.h"
 #include "engine/serve.h"
 #include "engine/workflow_store.h"
 
@@ -27,6 +29,8 @@ commands:
                               complete order lifecycles through the runtime
   sim --listen 127.0.0.1:8090 [--faults FILE] [--seed N]
                               serve the simulated ERP, routing, WMS and Shopify (no database)
+  demo [--orders 300] [--seed N] [--keep-running]
+                              private Postgres + sim + serve + signed demo webhooks, then a summary
   help                        this text
 
 Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
@@ -36,7 +40,7 @@ Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
 
 int RunCli(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    std::cout << kUsage;
+    std::cout << kUsage << ops::OpsUsage();
     return args.empty() ? 2 : 0;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -46,6 +50,8 @@ int RunCli(const std::vector<std::string>& args) {
     if (args[0] == "serve") return RunServeCommand(rest);
     if (args[0] == "submit-orders") return RunSubmitOrdersCommand(rest);
     if (args[0] == "sim") return RunSimCommand(rest);
+    if (args[0] == "demo") return RunDemoCommand(rest);
+    if (ops::IsOpsCommand(args[0])) return ops::RunOpsCommand(args[0], rest);
     std::cerr << "o2c: unknown command '" << args[0] << "'\n\n" << kUsage;
     return 2;
   } catch (const UsageError& e) {

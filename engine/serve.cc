@@ -8,8 +8,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "activities/inprocess_executor.h"
-#include "activities/recorded_executor.h"
+#include "engine/activity_modes.h"
 #include "engine/cli_args.h"
 #include "engine/downstream_gate.h"
 #include "engine/migrations.h"
@@ -24,10 +23,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 void RequestStop(int) { g_stop = true; }
 
-// The simulated WMS (both --activities modes): ships every fulfilment it accepted. State-driven and
-// idempotent (at most one `shipped` per shipment), so it survives crashes like a real WMS that
-// retries its webhooks. Several `serve` processes each run one: the advisory lock, taken by its
-// own statement so that the insert's snapshot is taken after it, lets one at a time ship.
+// The simulated WMS (--activities scripted and inprocess): ships every fulfilment it accepted.
+// State-driven and idempotent (at most one `shipped` per shipment), so it survives crashes like a
+// real WMS that retries its webhooks. Several `serve` processes each run one: the advisory lock,
+// taken by its own statement so that the insert's snapshot is taken after it, lets one at a time
+// ship.
 constexpr const char* kShipAccepted =
     "INSERT INTO events (workflow_id, event, payload, source, created_at)"
     " SELECT w.id, 'shipped', '{\"carrier\": \"UPS\", \"tracking_number\": "
@@ -91,9 +91,8 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
   std::string mode = args.GetOr("activities", "scripted");
-  if (mode != "scripted" && mode != "inprocess")
-    throw UsageError(
-        "--activities must be scripted or inprocess (HTTP adapters come with `o2c sim`)");
+  // Before anything else touches the database: a bad mode or missing URL is a usage error.
+  std::unique_ptr<activities::ActivityExecutor> executor = MakeActivityExecutor(mode, dsn);
   // Per-downstream breakers and rate limits, per-activity retry budgets (INTERFACES.md
   // "Configuration"); one gate shared by every runtime thread.
   policy::PolicyConfig policies;
@@ -113,12 +112,6 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
 
-  std::unique_ptr<activities::ActivityExecutor> executor;
-  if (mode == "scripted") {
-    executor = std::make_unique<activities::RecordedExecutor>(dsn);
-  } else {
-    executor = std::make_unique<activities::InProcessExecutor>();
-  }
   std::string worker = args.GetOr("worker-id", "serve-" + std::to_string(getpid()));
   std::vector<std::thread> loops;
   for (int i = 0; i < threads; ++i) {
@@ -135,8 +128,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     };
     loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
   }
-  // Both modes simulate the downstreams, so both need the WMS that ships what it accepted.
-  loops.emplace_back(RunSimulatedWms, dsn);
+  if (ModeNeedsSimulatedWms(mode)) loops.emplace_back(RunSimulatedWms, dsn);
   std::cerr << "o2c serve: " << threads << " runtime threads (" << mode << " activities)\n";
   for (auto& t : loops) t.join();
   std::cerr << "o2c serve: stopped\n";
