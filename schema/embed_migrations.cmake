@@ -3,6 +3,7 @@ set(body "// Generated from schema/*.sql by embed_migrations.cmake. Do not edit.
 string(APPEND body "#include \"schema/embedded_migrations.h\"\n\nnamespace o2c {\n\n")
 string(APPEND body "const std::vector<EmbeddedMigration>& EmbeddedMigrations() {\n")
 string(APPEND body "  static const std::vector<EmbeddedMigration> kMigrations = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME)
   string(SUBSTRING ${name} 0 4 version)
