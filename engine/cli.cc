@@ -27,6 +27,8 @@ commands:
                               step-commit throughput beside the same cluster's insert baseline
   bench saga [--workflows 20000] [--concurrency 1,16,64]
                               complete order lifecycles through the runtime
+  bench ingest [--rate 500] [--seconds 60] [--burst 20000]
+                              signed webhooks into a real `o2c serve`: accept latency, lost, lag
   sim --listen 127.0.0.1:8090 [--faults FILE] [--seed N]
                               serve the simulated ERP, routing, WMS and Shopify (no database)
   demo [--orders 300] [--seed N] [--keep-running]

@@ -11,6 +11,7 @@ int RunCli(const std::vector<std::string>& args);
 
 int RunMigrateCommand(const std::vector<std::string>& args);
 int RunBenchCommand(const std::vector<std::string>& args);
-int RunSagaBench(const std::vector<std::string>& args);  // bench_saga.cc
+int RunSagaBench(const std::vector<std::string>& args);    // bench_saga.cc
+int RunIngestBench(const std::vector<std::string>& args);  // bench_ingest.cc
 
 }  // namespace o2c
