@@ -1,0 +1,54 @@
+// Where the downstreams live and how to reach them: a base URL, an optional bearer token and a
+// request timeout per downstream ("erp", "routing", "wms", "shopify" -- the activity prefixes).
+//
+// FromEnvironment reads O2C_ERP_URL, O2C_ROUTING_URL, O2C_WMS_URL, O2C_SHOPIFY_URL (a downstream
+// whose variable is unset or empty gets `default_base_url`), O2C_ERP_TOKEN, O2C_ROUTING_TOKEN,
+// O2C_WMS_TOKEN, O2C_SHOPIFY_TOKEN (sent as `Authorization: Bearer <token>`; unset: no header) and
+// O2C_ERP_TIMEOUT_MS ... O2C_SHOPIFY_TIMEOUT_MS (default 10000).
+//
+// Errors are configuration errors, reported once at startup, never per call: a malformed base URL,
+// an https:// URL (the HTTP client has no TLS yet, see http_client.h), a missing URL with no
+// default, or a timeout that is not a positive integer -> std::invalid_argument naming the
+// variable or downstream and the bad value (never the token).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace o2c::activities {
+
+struct DownstreamEndpoint {
+  std::string base_url;                       // "http://HOST:PORT" with an optional path prefix
+  std::string token;                          // empty: no Authorization header
+  std::chrono::milliseconds timeout{10'000};  // the whole call: connect, write, read
+};
+
+// The four downstreams the adapters know, in a stable order.
+inline constexpr const char* kDownstreams[] = {"erp", "routing", "wms", "shopify"};
+
+struct DownstreamConfig {
+  std::map<std::string, DownstreamEndpoint> endpoints;  // by downstream name
+
+  // Looks a variable up; nullopt when unset. Injectable for tests (default: std::getenv).
+  using Lookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+  // Every downstream in kDownstreams, from the environment as described above. An empty
+  // `default_base_url` makes each URL variable required. Throws std::invalid_argument.
+  static DownstreamConfig FromEnvironment(const std::string& default_base_url,
+                                          const Lookup& lookup = {});
+
+  // Every downstream at `base_url` (e.g. one `o2c sim`), no tokens, default timeouts.
+  static DownstreamConfig AllAt(const std::string& base_url);
+
+  // Throws std::invalid_argument for the first endpoint that is not usable.
+  void Validate() const;
+};
+
+// Throws std::invalid_argument unless `url` is "http://HOST[:PORT][/prefix]" (https:// is refused
+// until the client speaks TLS). `what` names the setting in the message ("O2C_ERP_URL").
+void ValidateBaseUrl(const std::string& url, const std::string& what);
+
+}  // namespace o2c::activities

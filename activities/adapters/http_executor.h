@@ -1,0 +1,71 @@
+// The production ActivityExecutor: runs each activity as calls on its downstream over HTTP
+// (INTERFACES.md "Downstream contracts"), through the adapter named by the activity's prefix
+// ("erp.create_sales_order" -> the ERP adapter, adapter.h).
+//
+// Every call carries:
+//   Idempotency-Key: call.idempotency_key            (every POST; the downstream's dedup key)
+//   traceparent: TraceParent(correlation id, else the workflow id, key + "#" + attempt)
+//   Authorization: Bearer <token>                    (when the downstream has one configured)
+// and is bounded by its downstream's timeout.
+//
+// Outcomes (error_classifier.h decides what an answer means):
+//   2xx with the fields the workflow reads   -> Succeeded{the answer}
+//   transient (408, 429, 502-504, refused, DNS)
+//   and possibly-succeeded (500, read timeout
+//   or reset after sending)                  -> RetryAfter{Retry-After if any, else 0; reason}
+//   other 4xx                                -> Permanent{"<status> from <DS> <METHOD> <path>:
+//                                               <phrase>: <downstream's message>"}
+//   409                                      -> Permanent{..., error_class "conflict"}
+//   2xx without a field the workflow reads   -> Permanent (naming the field)
+//   input lacking a field the call needs     -> Permanent{"<activity>: missing input field
+//                                               <name>"}, nothing sent
+//   unknown activity                         -> Permanent{"no adapter for <activity>"}
+// Execute never throws.
+//
+// Thread-safe: Execute may run on any number of threads at once (one HttpClient per downstream,
+// each with its own keep-alive pool; the adapters are stateless).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "activities/activity.h"
+#include "activities/adapters/adapter.h"
+#include "activities/adapters/downstream_config.h"
+
+namespace o2c::http {
+class HttpClient;
+}
+
+namespace o2c::activities {
+
+class HttpExecutor final : public ActivityExecutor {
+ public:
+  using WallClock = std::function<std::chrono::system_clock::time_point()>;
+
+  // Throws std::invalid_argument when an endpoint of `config` is unusable (DownstreamConfig::
+  // Validate); a downstream missing from `config` makes its activities Permanent "no endpoint".
+  // `now` is read for HTTP-date Retry-After values (default: the system clock).
+  explicit HttpExecutor(DownstreamConfig config, WallClock now = {});
+  ~HttpExecutor() override;
+
+  Outcome Execute(const ActivityCall& call) override;
+
+  // TCP connections opened so far, over all downstreams (keep-alive keeps it flat).
+  int connections_opened() const;
+
+ private:
+  struct Downstream {
+    adapters::Adapter adapter;
+    DownstreamEndpoint endpoint;
+    std::unique_ptr<http::HttpClient> client;
+  };
+
+  std::map<std::string, Downstream> downstreams_;  // by name; immutable after construction
+  WallClock now_;
+};
+
+}  // namespace o2c::activities
