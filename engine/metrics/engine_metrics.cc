@@ -5,8 +5,9 @@
 
 namespace o2c::metrics {
 
-MeteredExecutor::MeteredExecutor(activities::ActivityExecutor& inner, Registry& registry)
-    : inner_(inner),
+MeteredExecutor::MeteredExecutor(std::unique_ptr<activities::ActivityExecutor> inner,
+                                 Registry& registry)
+    : inner_(std::move(inner)),
       calls_(registry.AddCounter("o2c_activity_calls_total", "Activity calls by outcome",
                                  {"activity", "outcome"})),
       seconds_(registry.AddHistogram("o2c_activity_call_seconds",
@@ -15,7 +16,7 @@ MeteredExecutor::MeteredExecutor(activities::ActivityExecutor& inner, Registry& 
 
 activities::Outcome MeteredExecutor::Execute(const activities::ActivityCall& call) {
   auto start = std::chrono::steady_clock::now();
-  activities::Outcome outcome = inner_.Execute(call);
+  activities::Outcome outcome = inner_->Execute(call);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::string outcome_name = "succeeded";
   if (std::holds_alternative<activities::RetryAfter>(outcome)) outcome_name = "retry";

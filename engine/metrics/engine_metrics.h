@@ -17,14 +17,15 @@
 
 namespace o2c::metrics {
 
-// Wraps an executor: counts every call by activity and outcome and times it by downstream.
+// Wraps (and owns) an executor: counts every call by activity and outcome and times it by
+// downstream.
 class MeteredExecutor : public activities::ActivityExecutor {
  public:
-  MeteredExecutor(activities::ActivityExecutor& inner, Registry& registry);
+  MeteredExecutor(std::unique_ptr<activities::ActivityExecutor> inner, Registry& registry);
   activities::Outcome Execute(const activities::ActivityCall& call) override;
 
  private:
-  activities::ActivityExecutor& inner_;
+  std::unique_ptr<activities::ActivityExecutor> inner_;
   Counter& calls_;
   Histogram& seconds_;
 };
