@@ -12,6 +12,10 @@
 // then includes queueing behind the backlog. --in-flight K: at most K sagas are running at once,
 // and new ones are started as others complete, inside the timed window (creation timed); step
 // latency then measures the engine's pick-up with K sagas in flight.
+//
+// --activities http [--latency-ms 200]: the activities go through the real adapters over HTTP to
+// the simulated downstreams (served in this process on a loopback port), each call held for the
+// given latency: what throughput the configured concurrency buys against slow downstreams.
 #include <atomic>
 #include <barrier>
 #include <iostream>
@@ -21,11 +25,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "activities/adapters/http_executor.h"
 #include "activities/inprocess_executor.h"
+#include "activities/sim/sim_service.h"
 #include "engine/bench_stats.h"
 #include "engine/cli.h"
 #include "engine/cli_args.h"
 #include "engine/group_commit_store.h"
+#include "engine/http/http_server.h"
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
@@ -93,6 +100,7 @@ class StepLatency {
 struct LevelConfig {
   std::string dsn, run;
   int concurrency = 1, workflows = 0, committers = 2, in_flight = 0;
+  activities::ActivityExecutor* executor = nullptr;  // none: answered instantly in-process
   bool group_commit = true;
   double seconds_limit = 120;
 };
@@ -151,7 +159,8 @@ LevelResult RunLevel(const LevelConfig& config) {
     committer.emplace([&] { return std::make_unique<PgWorkflowStore>(config.dsn); }, clock,
                       std::min(c, config.committers), /*max_batch=*/64);
   }
-  activities::InProcessExecutor executor;
+  activities::InProcessExecutor inprocess;
+  activities::ActivityExecutor& executor = config.executor ? *config.executor : inprocess;
   StepLatency latency;
   std::atomic<std::int64_t> transitions{0};
   std::atomic<Steady::rep> finished_at{0};
@@ -289,13 +298,14 @@ void Exec(const std::string& dsn, const std::string& sql) {
 int RunSagaBench(const std::vector<std::string>& raw) {
   CliArgs args(raw,
                {"database-url", "workflows", "concurrency", "committers", "group-commit",
-                "seconds-limit", "in-flight", "baseline-seconds"},
+                "seconds-limit", "in-flight", "baseline-seconds", "activities", "latency-ms"},
                {"keep"});
   if (!args.positional().empty()) {
     throw UsageError(
         "usage: o2c bench saga [--workflows 20000] [--concurrency 1,16,64] [--committers 2]\n"
         "       [--group-commit on|off] [--in-flight 0] [--seconds-limit 120]"
-        " [--baseline-seconds 3] [--keep]");
+        " [--baseline-seconds 3] [--keep]\n"
+        "       [--activities inprocess|http] [--latency-ms 200]");
   }
   LevelConfig config;
   config.dsn = DatabaseUrl(args);
@@ -312,6 +322,34 @@ int RunSagaBench(const std::vector<std::string>& raw) {
     throw UsageError("--workflows and --committers must be positive, --in-flight >= 0");
   for (int c : levels) {
     if (c < 1 || c > 150) throw UsageError("--concurrency levels must be in 1..150");
+  }
+
+  const std::string mode = args.GetOr("activities", "inprocess");
+  const int latency_ms = args.GetInt("latency-ms", 200);
+  if (mode != "inprocess" && mode != "http")
+    throw UsageError("--activities must be inprocess or http");
+  if (latency_ms < 0) throw UsageError("--latency-ms must be >= 0");
+  // http: the simulated downstreams on a loopback port, every call held `latency_ms`. The sim
+  // sleeps on its io threads, so it gets enough of them never to be the bottleneck.
+  std::optional<sim::SimService> downstreams;
+  std::optional<http::HttpServer> downstream_server;
+  std::optional<activities::HttpExecutor> http_executor;
+  if (mode == "http") {
+    downstreams.emplace();
+    sim::FaultRule slow;
+    slow.latency_min_ms = slow.latency_max_ms = latency_ms;
+    downstreams->SetFaults({slow});
+    int max_level = *std::max_element(levels.begin(), levels.end());
+    http::HttpServerOptions server_options;
+    server_options.listen = "127.0.0.1:0";
+    server_options.threads = std::max(8, max_level + 4);
+    server_options.max_connections = 4 * max_level + 64;
+    downstream_server.emplace(server_options,
+                              [&](const http::HttpRequest& r) { return downstreams->Handle(r); });
+    downstream_server->Start();
+    http_executor.emplace(
+        activities::DownstreamConfig::AllAt("http://" + downstream_server->address()));
+    config.executor = &*http_executor;
   }
 
   Migrate(config.dsn);
@@ -339,6 +377,7 @@ int RunSagaBench(const std::vector<std::string>& raw) {
                  {"workflows", config.workflows},
                  {"group_commit", config.group_commit},
                  {"in_flight", config.in_flight},
+                 {"activities", mode},
                  {"creation_timed", config.in_flight > 0},
                  {"sagas_per_s", Round(r.completed / r.elapsed_s)},
                  {"transitions_per_s", Round(r.transitions / r.elapsed_s)},
@@ -350,6 +389,10 @@ int RunSagaBench(const std::vector<std::string>& raw) {
                  {"elapsed_s", Round(r.elapsed_s, 3)},
                  {"completed", orders_completed},
                  {"shipments_closed", shipments_closed}};
+    if (mode == "http") {
+      line["downstream_latency_ms"] = latency_ms;
+      line["downstream_duplicates"] = downstreams->Stats().value("duplicates", -1);
+    }
     if (!r.error.empty()) line["error"] = r.error;
     std::cout << line.dump() << std::endl;
     if (orders_completed != config.workflows || shipments_closed != config.workflows ||
