@@ -265,14 +265,15 @@ void HttpServer::Stop() {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
   });
+  std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard sessions_lock(impl_->sessions_mu);
-    for (auto& [raw, weak] : impl_->sessions) {
-      if (auto session = weak.lock()) {
-        net::post(session->executor(), [session] { session->CloseIfIdle(); });
-      }
-    }
+    for (auto& [raw, weak] : impl_->sessions)
+      if (auto session = weak.lock()) live.push_back(std::move(session));
   }
+  for (auto& session : live) net::post(session->executor(), [session] { session->CloseIfIdle(); });
+  // Why outside sessions_mu: ours may be the last reference, and ~Session takes that mutex.
+  live.clear();
   auto deadline = std::chrono::steady_clock::now() + impl_->options.shutdown_grace;
   while (impl_->active.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
