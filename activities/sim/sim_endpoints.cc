@@ -126,12 +126,20 @@ HttpResponse SimService::Execute(const Route& route, const std::vector<std::stri
       return ChangeStatus("erp.credit_memos", ids[0], "credit_memo_id", "voided", {});
     case Op::kListCreditMemos:
       return List("erp.credit_memos", "credit_memos", request.Query("since"));
-    case Op::kCreateWmsFulfillment:
-      return Create("wms.fulfillments", "WF", "fulfillment_id", body, "");
+    case Op::kCreateWmsFulfillment: {
+      std::string id;
+      HttpResponse res = Create("wms.fulfillments", "WF", "fulfillment_id", body, "", &id);
+      ScheduleFulfillmentEvents(documents_.at(id));
+      return res;
+    }
     case Op::kCancelWmsFulfillment:
       return ChangeStatus("wms.fulfillments", ids[0], "fulfillment_id", "cancelled", {"shipped"});
-    case Op::kExpectReturn:
-      return Create("wms.expected_returns", "ER", "expected_return_id", body, "");
+    case Op::kExpectReturn: {
+      std::string id;
+      HttpResponse res = Create("wms.expected_returns", "ER", "expected_return_id", body, "", &id);
+      ScheduleReturnEvents(documents_.at(id));
+      return res;
+    }
     case Op::kCreateShopifyFulfillment:
       return Create("shopify.fulfillments", "SF", "fulfillment_id", body, ids[0]);
     case Op::kCreateShopifyRefund:
@@ -144,7 +152,7 @@ HttpResponse SimService::Execute(const Route& route, const std::vector<std::stri
 
 HttpResponse SimService::Create(const std::string& kind, const std::string& prefix,
                                 const std::string& id_field, const Json& body,
-                                const std::string& order_id) {
+                                const std::string& order_id, std::string* created_id) {
   std::string ref = BusinessRef(body, RefFields().at(kind));
   if (!ref.empty()) {
     if (!order_id.empty()) ref = order_id + "/" + ref;
@@ -160,6 +168,7 @@ HttpResponse SimService::Create(const std::string& kind, const std::string& pref
   ++document_counts_[kind];
   std::string id = doc.id;
   documents_[id] = std::move(doc);
+  if (created_id != nullptr) *created_id = id;
   return JsonResponse(200, {{id_field, id}, {"status", "open"}});
 }
 

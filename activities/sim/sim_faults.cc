@@ -1,7 +1,10 @@
 #include "activities/sim/sim_faults.h"
 
+#include <cmath>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 namespace o2c::sim {
 
@@ -94,6 +97,89 @@ std::vector<FaultRule> ParseFaultRules(const Json& json) {
   std::vector<FaultRule> rules;
   for (const Json& rule : json["rules"]) rules.push_back(ParseRule(rule));
   return rules;
+}
+
+namespace {
+
+std::string Trimmed(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+double Number(const std::string& text, const std::string& what) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  // Why isfinite: stod accepts "nan" and "inf", which no range check below would catch.
+  if (text.empty() || used != text.size() || !std::isfinite(value))
+    throw std::invalid_argument(what + " must be a number, got '" + text + "'");
+  return value;
+}
+
+// "A<sep>B" -> {A, B}; B is optional when `second_optional`.
+std::pair<double, std::optional<double>> Pair(const std::string& text, char sep,
+                                              const std::string& what, bool second_optional) {
+  const size_t at = text.find(sep);
+  if (at == std::string::npos) {
+    if (!second_optional)
+      throw std::invalid_argument(what + " must be A" + std::string(1, sep) + "B, got '" + text +
+                                  "'");
+    return {Number(text, what), std::nullopt};
+  }
+  return {Number(text.substr(0, at), what), Number(text.substr(at + 1), what)};
+}
+
+}  // namespace
+
+Json FaultSpecToJson(const std::string& spec) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t end = spec.find(';', start);
+    parts.push_back(Trimmed(spec.substr(start, end == std::string::npos ? end : end - start)));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  Json rule = {{"match", parts[0]}};
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].empty()) continue;  // a trailing ';'
+    const size_t eq = parts[i].find('=');
+    if (eq == std::string::npos)
+      throw std::invalid_argument("fault part '" + parts[i] + "' is not key=value");
+    const std::string key = Trimmed(parts[i].substr(0, eq));
+    const std::string value = Trimmed(parts[i].substr(eq + 1));
+    if (key == "error_rate" || key == "ambiguous_rate" || key == "reject_rate" ||
+        key == "timeout_rate") {
+      rule[key] = Number(value, key);
+    } else if (key == "error_status") {
+      const double status = Number(value, key);
+      if (status != static_cast<int>(status))
+        throw std::invalid_argument("error_status must be an integer");
+      rule[key] = static_cast<int>(status);
+    } else if (key == "outage") {
+      auto [begin, duration] = Pair(value, '+', key, false);
+      rule[key] = {{"start_in_s", begin}, {"duration_s", *duration}};
+    } else if (key == "rate_limit") {
+      auto [per_s, retry_after] = Pair(value, '/', key, true);
+      rule[key] = {{"per_s", per_s}};
+      if (retry_after) rule[key]["retry_after_s"] = *retry_after;
+    } else if (key == "latency_ms") {
+      auto [low, high] = Pair(value, '-', key, true);
+      const double max = high.value_or(low);
+      if (low != static_cast<int>(low) || max != static_cast<int>(max))
+        throw std::invalid_argument("latency_ms must be whole milliseconds");
+      rule[key] = {static_cast<int>(low), static_cast<int>(max)};
+    } else {
+      throw std::invalid_argument("unknown fault key '" + key + "'");
+    }
+  }
+  ParseFaultRules({{"rules", {rule}}});  // the JSON form's checks, with its messages
+  return rule;
 }
 
 Json FaultRulesToJson(const std::vector<FaultRule>& rules) {

@@ -44,6 +44,14 @@ struct FaultRule {
 // Throws std::invalid_argument naming the bad field (rates outside [0, 1], an error_status outside
 // 400..599, latency min > max, unknown fields, a `match` that is neither "*" nor "METHOD prefix").
 std::vector<FaultRule> ParseFaultRules(const nlohmann::json& json);
+
+// One rule in the compact form of `o2c sim --fault`, the same rule as the JSON above:
+//   "POST /erp/sales-orders;error_rate=0.05;ambiguous_rate=0.2;outage=0+30;rate_limit=10/2;
+//    latency_ms=5-50;reject_rate=0;timeout_rate=0;error_status=503"
+// The first `;`-separated part is `match`; then key=value pairs: rates and error_status as numbers,
+// outage=START_S+DURATION_S, rate_limit=PER_S[/RETRY_AFTER_S], latency_ms=MIN-MAX (or one value).
+// Throws std::invalid_argument naming the bad part (and the JSON rule's own checks).
+nlohmann::json FaultSpecToJson(const std::string& spec);
 nlohmann::json FaultRulesToJson(const std::vector<FaultRule>& rules);
 
 }  // namespace o2c::sim

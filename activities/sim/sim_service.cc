@@ -1,6 +1,7 @@
 #include "activities/sim/sim_service.h"
 
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -85,6 +86,24 @@ SimService::SimService(SimOptions options)
   }
   for (const char* f : {"outage", "rate_limited", "error", "timeout", "rejected", "ambiguous"})
     faults_[f] = 0;
+  // Why random: the engine deduplicates webhooks by event id, so a restarted simulator (whose
+  // document ids start again at 1) must not reuse the ids of its previous run.
+  std::random_device entropy;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(entropy()));
+  run_id_ = hex;
+  if (options_.webhooks.enabled()) {
+    webhooks_ = std::make_unique<WebhookSender>(
+        options_.webhooks,
+        [this](const std::string& id, const WebhookEvent& event) {
+          return AdmitWmsEvent(id, event);
+        },
+        options_.now);
+  }
+}
+
+void SimService::StopWebhooks() {
+  if (webhooks_) webhooks_->Stop();
 }
 
 void SimService::SetFaults(std::vector<FaultRule> rules) {
@@ -116,9 +135,13 @@ Json SimService::Stats() const {
   for (const auto& [k, v] : document_counts_) documents[k] = v;
   for (const auto& [k, v] : requests_) requests[k] = v;
   for (const auto& [k, v] : peak_rate_) peak[k] = v;
+  Json webhooks =
+      webhooks_ ? webhooks_->Stats()
+                : Json{{"sent", 0}, {"retries", 0}, {"failed", 0}, {"pending", 0}, {"dropped", 0}};
   return {{"documents", documents},    {"idempotent_repeats", idempotent_repeats_},
           {"duplicates", duplicates_}, {"requests", requests},
-          {"peak_rate_per_s", peak},   {"faults_injected", faults_}};
+          {"peak_rate_per_s", peak},   {"faults_injected", faults_},
+          {"webhooks", webhooks}};
 }
 
 HttpResponse SimService::Handle(const HttpRequest& request) {

@@ -24,9 +24,16 @@
 // is created and remembered, but the transport drops the connection without an answer).
 // `/sim/*` control endpoints have no faults and need no key.
 //
-// TODO(webhooks): the WMS should emit signed `fulfillment.*` / `return.*` events to the engine's
-// `/webhooks/wms` after configurable delays (`--engine-url`). The engine endpoint does not exist
-// yet; until then `POST /sim/wms/fulfillments/{id}/ship` marks a fulfillment shipped by hand.
+// WMS progress webhooks (when SimOptions::webhooks is enabled, e.g. `o2c sim --engine-url`): a
+// fulfillment created by POST /wms/fulfillments (not an idempotent repeat) reports
+// `fulfillment.picked`, `.packed`, `.shipped` (its lines, carrier "UPS", a tracking number) and
+// `.delivered`; an expected return (POST /wms/returns/expected) reports `return.received` and
+// `return.inspected` (a disposition: the body's "disposition" if it is a string, else the first
+// line's, else restock, refurbish, scrap, reject by the expected return's serial). Each event is
+// sent `step_delay` after the previous one was accepted (sim_webhooks.h has the delivery, the
+// wire format and the retries). A fulfillment cancelled before `shipped` was sent sends nothing
+// more; sending `shipped` marks it "shipped", so a later cancel is a 409.
+// `POST /sim/wms/fulfillments/{id}/ship` marks a fulfillment shipped by hand (no webhook).
 //
 // Thread-safety: Handle() may be called from any number of threads. Sleeps happen unlocked.
 #pragma once
@@ -46,6 +53,7 @@
 
 #include "activities/policy/rate_limiter.h"
 #include "activities/sim/sim_faults.h"
+#include "activities/sim/sim_webhooks.h"
 #include "engine/http/http_message.h"
 
 namespace o2c::sim {
@@ -61,6 +69,8 @@ struct SimOptions {
   // Injectable for tests; default: the system clock and std::this_thread::sleep_for.
   std::function<WallTime()> now;
   std::function<void(std::chrono::milliseconds)> sleep;
+  // The WMS's webhooks to the engine; disabled (nothing sent) unless engine_url or deliver is set.
+  WebhookOptions webhooks;
 };
 
 class SimService {
@@ -71,7 +81,10 @@ class SimService {
 
   // Replaces all fault rules (the outage windows start now).
   void SetFaults(std::vector<FaultRule> rules);
+  // Includes "webhooks": {"sent", "retries", "failed", "pending", "dropped"} (zeros when disabled).
   nlohmann::json Stats() const;
+  // Drops the queued webhooks and stops their thread (shutdown). Idempotent; also on destruction.
+  void StopWebhooks();
 
   struct Route;  // sim_routes.h
 
@@ -97,14 +110,21 @@ class SimService {
   // The call itself. REQUIRES: mu_ held.
   HttpResponse Execute(const Route& route, const std::vector<std::string>& ids,
                        const nlohmann::json& body, const HttpRequest& request);
+  // `created_id` (when not null) receives the new document's id.
   HttpResponse Create(const std::string& kind, const std::string& prefix,
                       const std::string& id_field, const nlohmann::json& body,
-                      const std::string& order_id);
+                      const std::string& order_id, std::string* created_id = nullptr);
   HttpResponse ChangeStatus(const std::string& kind, const std::string& id,
                             const std::string& id_field, const std::string& to,
                             const std::set<std::string>& refused_from);
   HttpResponse List(const std::string& kind, const std::string& list_name,
                     const std::string& since);
+  // The webhooks of a new fulfillment or expected return (sim_wms_events.cc). REQUIRES: mu_ held.
+  void ScheduleFulfillmentEvents(const Document& fulfillment);
+  void ScheduleReturnEvents(const Document& expected_return);
+  // The webhook gate: false once the document is cancelled; marks a fulfillment shipped as its
+  // `shipped` event goes out. Takes mu_.
+  bool AdmitWmsEvent(const std::string& document_id, const WebhookEvent& event);
   double Draw();  // uniform [0, 1). REQUIRES: mu_ held.
   void RecordAdmitted(const std::string& downstream, WallTime now);  // REQUIRES: mu_ held.
 
@@ -124,6 +144,9 @@ class SimService {
   std::map<std::string, int> peak_rate_;                  // GUARDED_BY(mu_), by downstream
   int idempotent_repeats_ = 0;                            // GUARDED_BY(mu_)
   int duplicates_ = 0;                                    // GUARDED_BY(mu_)
+  std::string run_id_;  // makes webhook event ids unique across simulator runs
+  // Last: destroyed (and its thread joined) first, while the documents its gate reads still exist.
+  std::unique_ptr<WebhookSender> webhooks_;
 };
 
 }  // namespace o2c::sim

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # `o2c sim` over real sockets: idempotent repeats, the transport's limits (413, 431, 400 on a
 # malformed request line, 503 past --max-connections), keep-alive, fault injection (outage,
-# ambiguous = the answer is lost), and a clean exit 0 on SIGTERM. Needs curl; no database.
+# ambiguous = the answer is lost), and a clean exit 0 on SIGTERM. Then a second sim with --fault
+# flags and --engine-url: its WMS webhooks reach a capture server (python3) in order, HMAC-signed.
+# Needs curl and python3; no database.
 set -uo pipefail
 o2c="$1"
 work=$(mktemp -d)
 pid=""
+capture_pid=""
 cleanup() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  [ -n "$capture_pid" ] && kill -0 "$capture_pid" 2>/dev/null && kill -KILL "$capture_pid" 2>/dev/null
   exec 5>&- 6>&- 2>/dev/null
   rm -rf "$work"
 }
@@ -139,6 +143,113 @@ code=$?
 pid=""
 check "SIGTERM exits 0 (got $code)" [ "$code" = 0 ]
 check "stop was logged" grep -q 'SIGTERM, stopping' "$work/sim.err"
+
+
+# Bad --fault flags are usage errors (exit 2) naming the part.
+"$o2c" sim --listen 127.0.0.1:0 --fault 'POST /erp;typo=1' 2>"$work/bad.err"
+code=$?
+check "bad --fault exits 2 (got $code)" [ "$code" = 2 ]
+check "bad --fault names the key: $(cat "$work/bad.err")" grep -q "unknown fault key 'typo'" "$work/bad.err"
+
+# The engine, played by a capture server: records every webhook (headers and raw body), 503 for
+# the very first one so the retry shows.
+cat >"$work/capture.py" <<'PY'
+import http.server, json, sys
+out = open(sys.argv[1], "a")
+seen = [0]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        seen[0] += 1
+        status = 503 if seen[0] == 1 else 200
+        out.write(json.dumps({"path": self.path, "status": status,
+                              "topic": self.headers.get("X-WMS-Topic"),
+                              "event_id": self.headers.get("X-WMS-Event-Id"),
+                              "signature": self.headers.get("X-WMS-Signature"),
+                              "body": body}) + "\n")
+        out.flush()
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+python3 "$work/capture.py" "$work/hooks.jsonl" >"$work/capture.port" &
+capture_pid=$!
+for _ in $(seq 1 50); do [ -s "$work/capture.port" ] && break; sleep 0.1; done
+engine_port=$(cat "$work/capture.port")
+
+O2C_WMS_SECRET='e2e-secret,older-secret' "$o2c" sim --listen 127.0.0.1:0 \
+  --engine-url "http://127.0.0.1:$engine_port" --wms-delay-ms 50 \
+  --fault 'POST /erp/sales-orders;reject_rate=1' --fault '* /routing;latency_ms=1-2' \
+  --faults-json '{"rules":[{"match":"GET /shopify","error_rate":0}]}' 2>"$work/sim2.err" &
+pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/sim2.err" 2>/dev/null | sed 's/.*://')
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+base="http://127.0.0.1:$port"
+rules=$(curl -sS "$base/sim/faults")
+check "three fault rules installed: $rules" \
+  [ "$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rules"]))' <<<"$rules")" = 3 ]
+code=$(curl -sS -o "$work/out" -w '%{http_code}' -X POST -H 'Idempotency-Key: f-1' \
+  -d '{"order_id":"o-1"}' "$base/erp/sales-orders")
+check "--fault reject_rate=1 answers 422 (got $code)" [ "$code" = 422 ]
+check "the secret is never printed" bash -c "! grep -q 'e2e-secret' '$work/sim2.err'"
+
+curl -sS -X POST -H 'Idempotency-Key: wf-1' \
+  -d '{"shipment_key":"shop/1/shipments/1","lines":[{"sku":"A","quantity":1}]}' \
+  "$base/wms/fulfillments" >/dev/null
+for _ in $(seq 1 100); do
+  [ "$(grep -c '"status": 200' "$work/hooks.jsonl" 2>/dev/null)" -ge 4 ] && break
+  sleep 0.1
+done
+verdict=$(python3 - "$work/hooks.jsonl" <<'PY'
+import base64, hashlib, hmac, json, sys
+hooks = [json.loads(l) for l in open(sys.argv[1])]
+problems = []
+want = ["fulfillment.picked", "fulfillment.picked", "fulfillment.packed", "fulfillment.shipped",
+        "fulfillment.delivered"]
+if [h["topic"] for h in hooks] != want:
+    problems.append("topics %s" % [h["topic"] for h in hooks])
+if len(hooks) >= 2 and hooks[0]["event_id"] != hooks[1]["event_id"]:
+    problems.append("the retry has a new event id")
+for h in hooks:
+    mac = base64.b64encode(hmac.new(b"e2e-secret", h["body"].encode(), hashlib.sha256).digest())
+    if h["signature"] != mac.decode():
+        problems.append("bad signature on " + h["topic"])
+    body = json.loads(h["body"])
+    if h["path"] != "/webhooks/wms" or body["topic"] != h["topic"] or body["id"] != h["event_id"]:
+        problems.append("bad envelope " + h["body"])
+    if body.get("shipment_key") != "shop/1/shipments/1":
+        problems.append("no shipment_key in " + h["body"])
+shipped = [json.loads(h["body"]) for h in hooks if h["topic"] == "fulfillment.shipped"]
+if not shipped or shipped[0].get("carrier") != "UPS" or not shipped[0].get("tracking_number"):
+    problems.append("shipped without carrier/tracking")
+print("ok" if not problems else "; ".join(problems))
+PY
+)
+check "webhooks in order, retried with the same id, signed: $verdict" [ "$verdict" = ok ]
+stats=$(curl -sS "$base/sim/stats")
+check "webhook stats: 4 sent, 1 retry ($(json_field webhooks <<<"$stats"))" \
+  [ "$(json_field webhooks sent <<<"$stats")/$(json_field webhooks retries <<<"$stats")" = 4/1 ]
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Idempotency-Key: c-1' \
+  "$base/wms/fulfillments/WF-1/cancel")
+check "cancel after the shipped webhook is 409 (got $code)" [ "$code" = 409 ]
+
+# SIGTERM with events still queued: they are dropped and the exit is clean.
+curl -sS -X POST -H 'Idempotency-Key: wf-2' -d '{"shipment_key":"shop/2/shipments/1"}' \
+  "$base/wms/fulfillments" >/dev/null
+kill -TERM "$pid"
+wait "$pid"
+code=$?
+pid=""
+check "SIGTERM with queued webhooks exits 0 (got $code)" [ "$code" = 0 ]
 
 echo "sim_http: $passed passed, $failed failed"
 [ "$failed" = 0 ]

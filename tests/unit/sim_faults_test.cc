@@ -46,5 +46,44 @@ TEST(SimFaultsTest, RejectsBadRules) {
   EXPECT_TRUE(ParseFaultRules(Json::parse(R"({"rules": []})")).empty());
 }
 
+TEST(SimFaultsTest, CompactSpecIsTheSameRuleAsTheJsonExample) {
+  Json spec = FaultSpecToJson(
+      "POST /erp/sales-orders;error_rate=0.05;ambiguous_rate=0.2;outage=0+30;rate_limit=10/2;"
+      "latency_ms=5-50;reject_rate=0;timeout_rate=0;error_status=503");
+  Json example = Json::parse(R"({"match": "POST /erp/sales-orders", "error_rate": 0.05,
+      "error_status": 503, "latency_ms": [5, 50], "timeout_rate": 0.0, "ambiguous_rate": 0.2,
+      "outage": {"start_in_s": 0, "duration_s": 30}, "rate_limit": {"per_s": 10, "retry_after_s": 2},
+      "reject_rate": 0.0})");
+  EXPECT_EQ(FaultRulesToJson(ParseFaultRules({{"rules", {spec}}})),
+            FaultRulesToJson(ParseFaultRules({{"rules", {example}}})));
+
+  Json small = FaultSpecToJson("* /wms ; latency_ms=20; rate_limit=5;");
+  EXPECT_EQ(small["match"], "* /wms");
+  EXPECT_EQ(small["latency_ms"], Json::array({20, 20}));
+  EXPECT_EQ(small["rate_limit"], Json({{"per_s", 5.0}}));
+  EXPECT_EQ(FaultSpecToJson("*"), Json({{"match", "*"}}));
+}
+
+TEST(SimFaultsTest, CompactSpecErrorsNameThePart) {
+  auto message = [](const std::string& spec) -> std::string {
+    try {
+      FaultSpecToJson(spec);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_NE(message("POST /erp;error_rate").find("not key=value"), std::string::npos);
+  EXPECT_NE(message("POST /erp;typo=1").find("unknown fault key 'typo'"), std::string::npos);
+  EXPECT_NE(message("POST /erp;error_rate=lots").find("error_rate must be a number"),
+            std::string::npos);
+  EXPECT_NE(message("POST /erp;error_rate=nan").find("must be a number"), std::string::npos);
+  EXPECT_NE(message("POST /erp;error_rate=1.5").find("[0, 1]"), std::string::npos);
+  EXPECT_NE(message("POST /erp;outage=30").find("outage must be A+B"), std::string::npos);
+  EXPECT_NE(message("POST /erp;latency_ms=50-5").find("latency_ms"), std::string::npos);
+  EXPECT_NE(message("POST /erp;error_status=200").find("400..599"), std::string::npos);
+  EXPECT_NE(message("/erp;error_rate=1").find("match must be"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace o2c::sim
