@@ -29,7 +29,8 @@ commands:
                               complete order lifecycles through the runtime
   bench ingest [--rate 500] [--seconds 60] [--burst 20000]
                               signed webhooks into a real `o2c serve`: accept latency, lost, lag
-  sim --listen 127.0.0.1:8090 [--faults FILE] [--seed N]
+  sim --listen 127.0.0.1:8090 [--faults FILE] [--fault SPEC]... [--seed N]
+      [--engine-url URL] [--wms-secret KEY] [--wms-delay-ms 200]
                               serve the simulated ERP, routing, WMS and Shopify (no database)
   demo [--orders 300] [--seed N] [--keep-running]
                               private Postgres + sim + serve + signed demo webhooks, then a summary
