@@ -12,6 +12,7 @@
 #include "engine/cli_args.h"
 #include "engine/group_committer.h"
 #include "engine/migrations.h"
+#include "engine/ops/list_bench.h"
 #include "engine/pg_workflow_store.h"
 
 namespace o2c {
@@ -95,12 +96,14 @@ WorkflowId CreateBenchWorkflow(WorkflowStore& store, const std::string& key) {
 int RunBenchCommand(const std::vector<std::string>& raw) {
   if (!raw.empty() && raw[0] == "saga") return RunSagaBench({raw.begin() + 1, raw.end()});
   if (!raw.empty() && raw[0] == "ingest") return RunIngestBench({raw.begin() + 1, raw.end()});
+  if (!raw.empty() && raw[0] == "list") return ops::RunListBench({raw.begin() + 1, raw.end()});
   CliArgs args(raw, {"database-url", "concurrency", "seconds", "committers", "max-batch"}, {});
   if (args.positional().size() != 1 || args.positional()[0] != "store") {
     throw UsageError(
         "usage: o2c bench store [--concurrency 1,8,32] [--seconds 10]\n"
         "       o2c bench saga [--workflows 20000] [--concurrency 1,16,64]\n"
-        "       o2c bench ingest [--rate 500] [--seconds 60] [--burst 20000] [--connections 16]");
+        "       o2c bench ingest [--rate 500] [--seconds 60] [--burst 20000] [--connections 16]\n"
+        "       o2c bench list [--workflows 1000000]");
   }
   std::string dsn = DatabaseUrl(args);
   std::vector<int> levels = args.GetIntList("concurrency", {1, 8, 32});
