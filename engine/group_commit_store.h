@@ -65,11 +65,32 @@ class GroupCommitStore final : public WorkflowStore {
                                          int shard = 0, int shards = 1) override {
     return inner_.PendingEvents(workflow_id, limit, shard, shards);
   }
+  std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
+                                     int shards = 1) override {
+    return inner_.DueEvents(now, limit, shard, shards);
+  }
+  CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                          std::int64_t expected_version, TimePoint not_before,
+                          const std::string& reason, TimePoint now) override {
+    return inner_.DeferEvent(event_id, workflow_id, expected_version, not_before, reason, now);
+  }
   std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override {
     return inner_.EnqueueEvent(event, now);
   }
   InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override {
     return inner_.RecordDelivery(delivery, now);
+  }
+  IngestResult IngestDelivery(const IngestRequest& request, TimePoint now) override {
+    return inner_.IngestDelivery(request, now);
+  }
+  std::vector<InboxRecord> RecentDeliveries(const std::string& source, int limit) override {
+    return inner_.RecentDeliveries(source, limit);
+  }
+  int ExpireInboxBodies(TimePoint received_before, int limit) override {
+    return inner_.ExpireInboxBodies(received_before, limit);
+  }
+  std::optional<WorkflowRecord> FindReturnByRefundId(const std::string& refund_id) override {
+    return inner_.FindReturnByRefundId(refund_id);
   }
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override {
     return inner_.RecordOperatorAction(action, now);

@@ -200,6 +200,12 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
   }
   if (s.fired_timer_id) timers_[*s.fired_timer_id].fired = true;
   if (s.consumed_event_id) events_[*s.consumed_event_id].processed = true;
+  // As in Postgres (pg_step_sql.cc, woken_events): a step makes the workflow's deferred events due.
+  for (auto& [id, e] : events_) {
+    if (e.record.workflow_id == w.id && !e.processed && e.record.not_before &&
+        *e.record.not_before > now)
+      e.record.not_before = now;
+  }
   if (const auto& a = s.operator_action) {
     OperatorActionRecord copy = *a;
     copy.workflow_id = w.id;
@@ -286,6 +292,34 @@ std::vector<EventRecord> MemoryWorkflowStore::PendingEvents(std::optional<Workfl
   return out;
 }
 
+std::vector<EventRecord> MemoryWorkflowStore::DueEvents(TimePoint now, int limit, int shard,
+                                                        int shards) {
+  std::lock_guard lock(mutex_);
+  std::vector<EventRecord> out;
+  for (const auto& [id, e] : events_) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    bool in_shard = shards <= 1 || e.record.workflow_id % shards == shard;
+    bool due = !e.record.not_before || *e.record.not_before <= now;
+    if (!e.processed && in_shard && due) out.push_back(e.record);
+  }
+  return out;
+}
+
+CommitResult MemoryWorkflowStore::DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                                             std::int64_t expected_version, TimePoint not_before,
+                                             const std::string& reason, TimePoint) {
+  std::lock_guard lock(mutex_);
+  auto e = events_.find(event_id);
+  if (e == events_.end() || e->second.processed || e->second.record.workflow_id != workflow_id)
+    return AlreadyConsumed{"event"};
+  auto w = workflows_.find(workflow_id);
+  if (w == workflows_.end() || w->second.version != expected_version) return VersionConflict{};
+  e->second.record.not_before = not_before;
+  e->second.record.deferrals += 1;
+  e->second.record.deferred_reason = reason;
+  return Committed{expected_version};
+}
+
 std::int64_t MemoryWorkflowStore::EnqueueEvent(const NewEvent& event, TimePoint now) {
   if (!event.workflow_id) throw StoreError("enqueue event: no target workflow id");
   std::lock_guard lock(mutex_);
@@ -298,13 +332,100 @@ std::int64_t MemoryWorkflowStore::EnqueueEvent(const NewEvent& event, TimePoint 
   return id;
 }
 
-InboxResult MemoryWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint) {
+std::optional<Duplicate> MemoryWorkflowStore::SeenLocked(const InboxDelivery& d) const {
+  if (!d.delivery_id) return std::nullopt;
+  auto it = inbox_keys_.find({d.source, *d.delivery_id});
+  if (it == inbox_keys_.end()) return std::nullopt;
+  const InboxDelivery& first = inbox_.at(it->second).delivery;
+  return Duplicate{it->second, first.verdict, first.reason, first.workflow_id};
+}
+
+std::int64_t MemoryWorkflowStore::InsertDeliveryLocked(const InboxDelivery& d, TimePoint now) {
+  if (d.verdict != "accepted" && !d.reason)
+    throw StoreError("inbox_rejection_has_reason: a " + d.verdict + " delivery needs a reason",
+                     "23514");
+  std::int64_t id = next_id_++;
+  if (d.delivery_id) inbox_keys_[{d.source, *d.delivery_id}] = id;
+  inbox_[id] = InboxRecord{id, d, false, now};
+  return id;
+}
+
+InboxResult MemoryWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint now) {
   std::lock_guard lock(mutex_);
-  if (d.delivery_id) {
-    auto [it, inserted] = inbox_keys_.try_emplace({d.source, *d.delivery_id}, next_id_);
-    if (!inserted) return Duplicate{it->second};
+  if (auto seen = SeenLocked(d)) return *seen;
+  return Recorded{InsertDeliveryLocked(d, now)};
+}
+
+IngestResult MemoryWorkflowStore::IngestDelivery(const IngestRequest& q, TimePoint now) {
+  std::lock_guard lock(mutex_);
+  if (q.delivery) {
+    if (auto seen = SeenLocked(*q.delivery)) return *seen;
   }
-  return Recorded{next_id_++};
+  Ingested done;
+  std::optional<WorkflowId> target;
+  for (const auto& [id, w] : workflows_) {
+    if (w.type == q.type && w.business_key == q.business_key) target = id;
+  }
+  if (!target) {
+    if (!q.create_if_missing) return UnknownWorkflow{};
+    NewWorkflow w;
+    w.type = q.type;
+    w.business_key = q.business_key;
+    w.context = q.initial_context;
+    target = CreateLocked(w, now).workflow.id;
+    done.created = true;
+  }
+  done.workflow_id = *target;
+  if (q.delivery) {
+    InboxDelivery d = *q.delivery;
+    d.verdict = "accepted";
+    d.reason.reset();
+    d.workflow_id = target;
+    done.inbox_id = InsertDeliveryLocked(d, now);
+  }
+  if (!q.event.empty()) {
+    done.event_id = next_id_++;
+    events_[done.event_id] =
+        Event{EventRecord{done.event_id, *target, q.event, q.payload, q.source, now}};
+  }
+  return done;
+}
+
+std::vector<InboxRecord> MemoryWorkflowStore::RecentDeliveries(const std::string& source,
+                                                               int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<InboxRecord> out;
+  for (auto it = inbox_.rbegin(); it != inbox_.rend(); ++it) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (source.empty() || it->second.delivery.source == source) out.push_back(it->second);
+  }
+  return out;
+}
+
+int MemoryWorkflowStore::ExpireInboxBodies(TimePoint received_before, int limit) {
+  std::lock_guard lock(mutex_);
+  int expired = 0;
+  for (auto& [id, r] : inbox_) {
+    if (expired >= limit) break;
+    if (r.body_expired || r.received_at >= received_before) continue;
+    r.delivery.body.clear();
+    r.body_expired = true;
+    ++expired;
+  }
+  return expired;
+}
+
+std::optional<WorkflowRecord> MemoryWorkflowStore::FindReturnByRefundId(
+    const std::string& refund_id) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, w] : workflows_) {
+    if (w.type != "return" || !w.context.is_object() || !w.context.contains("refund_id")) continue;
+    const Json& v = w.context["refund_id"];
+    // As Postgres's ->> renders it: a string as is, a number as its digits.
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (text == refund_id) return w;
+  }
+  return std::nullopt;
 }
 
 std::int64_t MemoryWorkflowStore::RecordOperatorAction(const OperatorActionRecord& a, TimePoint) {

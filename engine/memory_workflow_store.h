@@ -26,8 +26,17 @@ class MemoryWorkflowStore final : public WorkflowStore {
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
   std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
                                          int shard = 0, int shards = 1) override;
+  std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
+                                     int shards = 1) override;
+  CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                          std::int64_t expected_version, TimePoint not_before,
+                          const std::string& reason, TimePoint now) override;
   std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override;
   InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override;
+  IngestResult IngestDelivery(const IngestRequest& request, TimePoint now) override;
+  std::vector<InboxRecord> RecentDeliveries(const std::string& source, int limit) override;
+  int ExpireInboxBodies(TimePoint received_before, int limit) override;
+  std::optional<WorkflowRecord> FindReturnByRefundId(const std::string& refund_id) override;
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
   std::vector<TransitionRecord> Transitions(WorkflowId id) override;
   std::vector<TaskRecord> Tasks(WorkflowId id) override;
@@ -45,6 +54,8 @@ class MemoryWorkflowStore final : public WorkflowStore {
 
   CommitResult CommitLocked(const StepCommit& step, TimePoint now);
   CreatedWorkflow CreateLocked(const NewWorkflow& workflow, TimePoint now);
+  std::optional<Duplicate> SeenLocked(const InboxDelivery& delivery) const;
+  std::int64_t InsertDeliveryLocked(const InboxDelivery& delivery, TimePoint now);
 
   std::mutex mutex_;
   std::map<WorkflowId, WorkflowRecord> workflows_;
@@ -53,6 +64,7 @@ class MemoryWorkflowStore final : public WorkflowStore {
   std::map<std::int64_t, Timer> timers_;
   std::map<std::int64_t, Event> events_;
   std::map<std::pair<std::string, std::string>, std::int64_t> inbox_keys_;
+  std::map<std::int64_t, InboxRecord> inbox_;
   std::vector<std::pair<std::int64_t, OperatorActionRecord>> actions_;
   std::int64_t next_id_ = 1;
 };

@@ -47,6 +47,19 @@ constexpr const char* kLeaseHeld =
 constexpr const char* kWfReturning =
     "\n  RETURNING w.id, w.version, w.next_seq - s.n_transitions AS first_seq, w.correlation_id\n)";
 
+// Events of this workflow that were deferred (arrived before it could take them, see
+// WorkflowStore::DeferEvent) are due again as soon as it commits a step: its state changed, so
+// they may apply now instead of after their backoff. The event this step consumes is left to
+// consumed_event (one row must not be updated twice in a statement). A probe of the partial
+// index events_deferred_workflow_idx, which is empty unless something is deferred.
+constexpr const char* kWakeDeferredCte = R"sql(,
+woken_events AS (
+  UPDATE events d SET not_before = $1
+    FROM step s JOIN wf ON wf.id = s.workflow_id
+   WHERE d.workflow_id = s.workflow_id AND d.processed_at IS NULL AND d.not_before > $1
+     AND d.id IS DISTINCT FROM s.event_id
+))sql";
+
 // Each part: its CTE, with @ standing for its parameter number.
 constexpr const char* kTransitionsCte = R"sql(,
 new_transitions AS (
@@ -198,6 +211,7 @@ std::string CommitStepsSql(unsigned shape) {
   if (shape & kTaskCompletionPart)
     sql += std::string("\n     AND (s.task_id IS NULL OR ") + kLeaseHeld + ")";
   sql += kWfReturning;
+  sql += kWakeDeferredCte;
   int next_param = 3;
   auto add = [&](unsigned part, const char* cte) {
     if (!(shape & part)) return;

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 #include <set>
 
+#include "engine/ingest/pg_ingest_sql.h"
 #include "engine/pg_step_sql.h"
 #include "engine/time_text.h"
 
@@ -70,13 +71,39 @@ const char* kDueTimers =
     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1"
     " ORDER BY fire_at, id LIMIT $2";
 
-const char* kPendingEventsOf =
-    "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS("created_at")
-    " FROM events WHERE workflow_id = $1 AND processed_at IS NULL ORDER BY id LIMIT $2";
-const char* kPendingEventsAll =
-    "SELECT id, workflow_id, event, payload::text, source, " O2C_MICROS("created_at")
-    " FROM events WHERE processed_at IS NULL AND ($2 = 1 OR workflow_id % $2 = $3)"
-    " ORDER BY id LIMIT $1";
+#define O2C_EVENT_COLUMNS                                       \
+  "id, workflow_id, event, payload::text, source, " O2C_MICROS( \
+      "created_at") ", deferrals, " O2C_MICROS("not_before") ", deferred_reason"
+
+const char* kPendingEventsOf = "SELECT " O2C_EVENT_COLUMNS
+                               " FROM events WHERE workflow_id = $1 AND processed_at IS NULL"
+                               " ORDER BY id LIMIT $2";
+const char* kPendingEventsAll = "SELECT " O2C_EVENT_COLUMNS
+                                " FROM events WHERE processed_at IS NULL"
+                                "   AND ($2 = 1 OR workflow_id % $2 = $3) ORDER BY id LIMIT $1";
+// Ready events (never deferred) and deferred ones whose time has come, each from its own partial
+// index (0002_ingestion.sql), merged in id order.
+const char* kDueEvents =
+    "SELECT " O2C_EVENT_COLUMNS
+    " FROM ((SELECT * FROM events WHERE processed_at IS NULL AND not_before IS NULL"
+    "          AND ($3 = 1 OR workflow_id % $3 = $4) ORDER BY id LIMIT $2)"
+    "       UNION ALL"
+    "       (SELECT * FROM events WHERE processed_at IS NULL AND not_before <= $1"
+    "          AND ($3 = 1 OR workflow_id % $3 = $4) ORDER BY id LIMIT $2)) e"
+    " ORDER BY id LIMIT $2";
+#undef O2C_EVENT_COLUMNS
+
+// Why lock the workflow row (FOR SHARE): the deferral was decided on the state at
+// expected_version; a step committing concurrently makes the lock wait and the re-check of the
+// version fail, and the caller decides again on the new state.
+const char* kDeferEvent =
+    "WITH deferred AS ("
+    "  UPDATE events e SET not_before = $4, deferrals = e.deferrals + 1, deferred_reason = $5"
+    "   WHERE e.id = $1 AND e.workflow_id = $2 AND e.processed_at IS NULL"
+    "     AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = $2 AND w.version = $3 FOR SHARE)"
+    "  RETURNING e.id) "
+    "SELECT (SELECT count(*) FROM deferred),"
+    "       (SELECT processed_at IS NULL FROM events WHERE id = $1 AND workflow_id = $2)";
 
 const char* kEnqueueEvent =
     "INSERT INTO events (workflow_id, event, payload, source, created_at)"
@@ -84,10 +111,11 @@ const char* kEnqueueEvent =
 
 const char* kInsertDelivery =
     "INSERT INTO inbox (source, delivery_id, topic, shop, body, verdict, reason, workflow_id,"
-    "                   received_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    "                   received_at, triggered_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     " ON CONFLICT (source, delivery_id) DO NOTHING RETURNING id";
-const char* kSelectDelivery = "SELECT id FROM inbox WHERE source = $1 AND delivery_id = $2";
+const char* kSelectDelivery =
+    "SELECT id, verdict, reason, workflow_id FROM inbox WHERE source = $1 AND delivery_id = $2";
 
 const char* kInsertOperatorAction =
     "INSERT INTO operator_actions (workflow_id, action, actor, reason, params, dry_run, result, at)"
@@ -146,6 +174,28 @@ TaskRecord ReadTask(const pqxx::row& r) {
   return t;
 }
 
+EventRecord ReadEvent(const pqxx::row& r) {
+  EventRecord e{r[0].as<std::int64_t>(), r[1].as<WorkflowId>(),
+                r[2].as<std::string>(),  Json::parse(r[3].c_str()),
+                r[4].as<std::string>(),  FromMicros(r[5].as<std::int64_t>())};
+  e.deferrals = r[6].as<int>();
+  if (!r[7].is_null()) e.not_before = FromMicros(r[7].as<std::int64_t>());
+  e.deferred_reason = Optional<std::string>(r[8]);
+  return e;
+}
+
+// A text parameter that may be NULL.
+const char* OrNull(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+
+Duplicate ReadDuplicate(const pqxx::row& r, int first) {
+  Duplicate d;
+  d.inbox_id = r[first].as<std::int64_t>();
+  d.verdict = r[first + 1].as<std::string>();
+  d.reason = Optional<std::string>(r[first + 2]);
+  d.workflow_id = Optional<WorkflowId>(r[first + 3]);
+  return d;
+}
+
 // Runs `body` and turns libpqxx's exceptions into StoreError: nothing of libpqxx leaks out.
 template <typename Body>
 auto Translate(const char* what, Body&& body) -> decltype(body()) {
@@ -193,7 +243,14 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("due_timers", kDueTimers);
     c.prepare("pending_events_of", kPendingEventsOf);
     c.prepare("pending_events_all", kPendingEventsAll);
+    c.prepare("due_events", kDueEvents);
+    c.prepare("defer_event", kDeferEvent);
     c.prepare("enqueue_event", kEnqueueEvent);
+    c.prepare("ingest_delivery", ingest_sql::kIngestDelivery);
+    c.prepare("recent_deliveries", ingest_sql::kRecentDeliveries);
+    c.prepare("expire_inbox_bodies", ingest_sql::kExpireInboxBodies);
+    c.prepare("select_return_by_refund_id",
+              std::string("SELECT ") + kWorkflowColumns + ingest_sql::kFromReturnByRefundId);
     c.prepare("insert_delivery", kInsertDelivery);
     c.prepare("select_delivery", kSelectDelivery);
     c.prepare("insert_operator_action", kInsertOperatorAction);
@@ -328,13 +385,34 @@ std::vector<EventRecord> PgWorkflowStore::PendingEvents(std::optional<WorkflowId
     pqxx::result r = workflow_id ? tx.exec_prepared("pending_events_of", *workflow_id, limit)
                                  : tx.exec_prepared("pending_events_all", limit, shards, shard);
     std::vector<EventRecord> events;
-    for (const auto& row : r) {
-      events.push_back(EventRecord{row[0].as<std::int64_t>(), row[1].as<WorkflowId>(),
-                                   row[2].as<std::string>(), Json::parse(row[3].c_str()),
-                                   row[4].as<std::string>(),
-                                   FromMicros(row[5].as<std::int64_t>())});
+    for (const auto& row : r) events.push_back(ReadEvent(row));
+    return events;
+  });
+}
+
+std::vector<EventRecord> PgWorkflowStore::DueEvents(TimePoint now, int limit, int shard,
+                                                    int shards) {
+  return Translate("due events", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<EventRecord> events;
+    for (const auto& row :
+         tx.exec_prepared("due_events", FormatTimestamp(now), limit, shards, shard)) {
+      events.push_back(ReadEvent(row));
     }
     return events;
+  });
+}
+
+CommitResult PgWorkflowStore::DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                                         std::int64_t expected_version, TimePoint not_before,
+                                         const std::string& reason, TimePoint) {
+  return Translate("defer event", [&]() -> CommitResult {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::row r = tx.exec_prepared1("defer_event", event_id, workflow_id, expected_version,
+                                    FormatTimestamp(not_before), reason);
+    if (r[0].as<std::int64_t>() == 1) return Committed{expected_version};
+    if (r[1].is_null() || !r[1].as<bool>()) return AlreadyConsumed{"event"};
+    return VersionConflict{};
   });
 }
 
@@ -354,18 +432,93 @@ InboxResult PgWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint no
     pqxx::nontransaction tx(connection_->db);
     // Why bytea: a malformed delivery may not even be UTF-8, and it must be kept byte for byte.
     pqxx::binarystring body(d.body.data(), d.body.size());
-    const char* delivery_id = d.delivery_id ? d.delivery_id->c_str() : nullptr;
-    const char* reason = d.reason ? d.reason->c_str() : nullptr;
+    const char* delivery_id = OrNull(d.delivery_id);
+    const char* reason = OrNull(d.reason);
+    const char* triggered_at = OrNull(d.triggered_at);
     pqxx::result r =
         d.workflow_id
             ? tx.exec_prepared("insert_delivery", d.source, delivery_id, d.topic, d.shop, body,
-                               d.verdict, reason, *d.workflow_id, FormatTimestamp(now))
+                               d.verdict, reason, *d.workflow_id, FormatTimestamp(now),
+                               triggered_at)
             : tx.exec_prepared("insert_delivery", d.source, delivery_id, d.topic, d.shop, body,
-                               d.verdict, reason, nullptr, FormatTimestamp(now));
+                               d.verdict, reason, nullptr, FormatTimestamp(now), triggered_at);
     if (!r.empty()) return Recorded{r[0][0].as<std::int64_t>()};
     pqxx::result existing = tx.exec_prepared("select_delivery", d.source, delivery_id);
     if (existing.empty()) throw StoreError("record delivery: conflicting row vanished");
-    return Duplicate{existing[0][0].as<std::int64_t>()};
+    return ReadDuplicate(existing[0], 0);
+  });
+}
+
+IngestResult PgWorkflowStore::IngestDelivery(const IngestRequest& q, TimePoint now) {
+  return Translate("ingest delivery", [&]() -> IngestResult {
+    pqxx::nontransaction tx(connection_->db);
+    const std::optional<InboxDelivery>& d = q.delivery;
+    const char* source = d ? d->source.c_str() : nullptr;
+    const char* delivery_id = d ? OrNull(d->delivery_id) : nullptr;
+    std::string topic = d ? d->topic : "", shop = d ? d->shop : "";
+    pqxx::binarystring body(d ? d->body.data() : "", d ? d->body.size() : 0);
+    const char* triggered_at = d ? OrNull(d->triggered_at) : nullptr;
+    const char* event = q.event.empty() ? nullptr : q.event.c_str();
+    pqxx::row r = tx.exec_prepared1(
+        "ingest_delivery", FormatTimestamp(now), source, delivery_id, topic, shop, body,
+        triggered_at, q.type, q.business_key, q.create_if_missing, q.initial_context.dump(),
+        q.type + ":" + q.business_key, event, q.payload.dump(), q.source);
+    if (!r[4].is_null()) return ReadDuplicate(r, 4);  // seen committed before this statement
+    if (r[0].is_null()) return UnknownWorkflow{};
+    Ingested done{0, r[0].as<WorkflowId>(), 0, r[1].as<bool>()};
+    if (d) {
+      if (r[2].is_null()) {  // a repeat racing its first copy: that one's row exists now
+        pqxx::result first = tx.exec_prepared("select_delivery", source, delivery_id);
+        if (first.empty()) throw StoreError("ingest delivery: conflicting row vanished");
+        return ReadDuplicate(first[0], 0);
+      }
+      done.inbox_id = r[2].as<std::int64_t>();
+    }
+    if (!r[3].is_null()) done.event_id = r[3].as<std::int64_t>();
+    return done;
+  });
+}
+
+std::vector<InboxRecord> PgWorkflowStore::RecentDeliveries(const std::string& source, int limit) {
+  return Translate("recent deliveries", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<InboxRecord> out;
+    for (const auto& row : tx.exec_prepared("recent_deliveries", source, limit)) {
+      InboxRecord rec;
+      rec.id = row[0].as<std::int64_t>();
+      InboxDelivery& d = rec.delivery;
+      d.source = row[1].as<std::string>();
+      d.delivery_id = Optional<std::string>(row[2]);
+      d.topic = row[3].is_null() ? "" : row[3].as<std::string>();
+      d.shop = row[4].is_null() ? "" : row[4].as<std::string>();
+      if (!row[5].is_null()) d.body = pqxx::binarystring(row[5]).str();
+      d.verdict = row[6].as<std::string>();
+      d.reason = Optional<std::string>(row[7]);
+      d.workflow_id = Optional<WorkflowId>(row[8]);
+      rec.received_at = FromMicros(row[9].as<std::int64_t>());
+      d.triggered_at = Optional<std::string>(row[10]);
+      rec.body_expired = row[11].as<bool>();
+      out.push_back(std::move(rec));
+    }
+    return out;
+  });
+}
+
+int PgWorkflowStore::ExpireInboxBodies(TimePoint received_before, int limit) {
+  return Translate("expire inbox bodies", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    return static_cast<int>(
+        tx.exec_prepared("expire_inbox_bodies", FormatTimestamp(received_before), limit)
+            .affected_rows());
+  });
+}
+
+std::optional<WorkflowRecord> PgWorkflowStore::FindReturnByRefundId(const std::string& refund_id) {
+  return Translate("find return by refund", [&]() -> std::optional<WorkflowRecord> {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::result r = tx.exec_prepared("select_return_by_refund_id", refund_id);
+    if (r.empty()) return std::nullopt;
+    return ReadWorkflow(r[0]);
   });
 }
 

@@ -34,8 +34,17 @@ class PgWorkflowStore final : public WorkflowStore {
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
   std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
                                          int shard = 0, int shards = 1) override;
+  std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
+                                     int shards = 1) override;
+  CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                          std::int64_t expected_version, TimePoint not_before,
+                          const std::string& reason, TimePoint now) override;
   std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) override;
   InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) override;
+  IngestResult IngestDelivery(const IngestRequest& request, TimePoint now) override;
+  std::vector<InboxRecord> RecentDeliveries(const std::string& source, int limit) override;
+  int ExpireInboxBodies(TimePoint received_before, int limit) override;
+  std::optional<WorkflowRecord> FindReturnByRefundId(const std::string& refund_id) override;
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
   std::vector<TransitionRecord> Transitions(WorkflowId id) override;
   std::vector<TaskRecord> Tasks(WorkflowId id) override;

@@ -39,15 +39,25 @@ std::chrono::milliseconds Runtime::Backoff(const RetryPolicy& policy, int attemp
 
 WorkflowId Runtime::StartOrSignal(const std::string& type, const std::string& business_key,
                                   const workflows::Event& event, const std::string& source) {
-  NewWorkflow w;
-  w.type = type;
-  w.business_key = business_key;
-  w.state = workflows::kStartState;
-  w.status = workflows::status::kWaiting;
-  w.context = {{"business_key", business_key}};
-  WorkflowId id = store_.CreateWorkflow(w, clock_.Now()).workflow.id;
-  store_.EnqueueEvent({id, "", "", event.name, event.payload, source}, clock_.Now());
-  return id;
+  IngestRequest request;
+  request.type = type;
+  request.business_key = business_key;
+  request.initial_context = {{"business_key", business_key}};
+  request.event = event.name;
+  request.payload = event.payload;
+  request.source = source;
+  IngestResult r = store_.IngestDelivery(request, clock_.Now());
+  if (const auto* done = std::get_if<Ingested>(&r)) return done->workflow_id;
+  throw StoreError("start " + type + " " + business_key + ": the store did not ingest the event");
+}
+
+std::chrono::milliseconds Runtime::DeferDelay(int deferrals) const {
+  // Doubling from defer_first: an early event is normally unblocked within a second (and a step
+  // of its workflow makes it due at once anyway); one whose predecessor is truly late is looked
+  // at less and less often.
+  auto delay = options_.defer_first;
+  for (int i = 0; i < deferrals && delay < options_.defer_cap; ++i) delay *= 2;
+  return std::min(delay, options_.defer_cap);
 }
 
 StepCommit Runtime::BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
@@ -131,11 +141,28 @@ StepCommit Runtime::BuildStep(const WorkflowRecord& w, const workflows::Transiti
 
 StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
                             const std::string& actor) {
+  return Apply(id, event, consume, actor, nullptr);
+}
+
+StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
+                          const std::string& actor, const EventRecord* deferrable) {
   if (options_.on_dispatch) options_.on_dispatch(id);
   for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
     std::optional<WorkflowRecord> w = store_.LoadWorkflow(id);
     if (!w) return StepResult::kUnknownWorkflow;
     const workflows::Workflow* machine = workflows::FindWorkflow(w->type);
+    TimePoint now = clock_.Now();
+    bool too_early = deferrable && machine && machine->DefersEvent(w->state, event);
+    if (too_early && now - deferrable->created_at < options_.defer_limit) {
+      // Not a transition: the event stays queued, the workflow is not touched.
+      std::string reason = event.name + " arrived before " + w->type + " " + w->business_key +
+                           " could take it (state " + w->state + ")";
+      CommitResult r = store_.DeferEvent(deferrable->id, id, w->version,
+                                         now + DeferDelay(deferrable->deferrals), reason, now);
+      if (std::holds_alternative<Committed>(r)) return StepResult::kDeferred;
+      if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
+      continue;  // the workflow moved on: decide again on its new state
+    }
     workflows::Transition t;
     if (machine) {
       t = machine->Apply(w->state, w->context, event);
@@ -144,7 +171,14 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
       t.rejection_reason = "no lifecycle for type " + w->type;
     }
     StepCommit step = BuildStep(*w, t, event.name, actor, consume);
-    CommitResult r = store_.CommitStep(step, clock_.Now());
+    if (t.rejected && too_early) {
+      // It waited as long as we let events wait; the trace says so.
+      step.transitions.front().payload["deferrals"] = deferrable->deferrals;
+      step.transitions.front().payload["waited_ms"] =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - deferrable->created_at)
+              .count();
+    }
+    CommitResult r = store_.CommitStep(step, now);
     if (std::holds_alternative<Committed>(r)) {
       if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
       return t.rejected ? StepResult::kRejected : StepResult::kApplied;
@@ -155,18 +189,22 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
   throw StoreError("workflow " + std::to_string(id) + " kept changing under us; giving up for now");
 }
 
+StepResult Runtime::DeliverEvent(const EventRecord& e) {
+  StepCommit consume;
+  consume.consumed_event_id = e.id;
+  return Apply(e.workflow_id, {e.event, e.payload}, consume, ActorForSource(e.source), &e);
+}
+
 int Runtime::ProcessEvents(int limit) {
   std::vector<EventRecord> events =
-      store_.PendingEvents(std::nullopt, limit, options_.shard, options_.shards);
+      store_.DueEvents(clock_.Now(), limit, options_.shard, options_.shards);
   int handled = 0;
   std::set<WorkflowId> seen;
   for (const EventRecord& e : events) {
-    // One event per workflow per pass, the oldest: later ones wait for the next pass so that a
-    // workflow's events are applied strictly in order.
+    // One event per workflow per pass, the oldest due: later ones wait for the next pass so that
+    // a workflow's events are applied in order (a deferred event steps aside until it is due).
     if (!seen.insert(e.workflow_id).second) continue;
-    StepCommit consume;
-    consume.consumed_event_id = e.id;
-    Deliver(e.workflow_id, {e.event, e.payload}, consume, ActorForSource(e.source));
+    DeliverEvent(e);
     ++handled;
   }
   return handled;

@@ -61,25 +61,35 @@ struct RuntimeOptions {
   // check keeps it correct; the split only avoids wasted work.
   int shard = 0, shards = 1;
   CallGate* gate = nullptr;  // not owned; none: every call goes out
+  // Out-of-order events (Workflow::DefersEvent): an event that arrived before its workflow can
+  // take it waits, first `defer_first`, doubling up to `defer_cap`, and again at once whenever the
+  // workflow commits another step; once it is older than `defer_limit` it is applied anyway, and
+  // so recorded as rejected like any event with no row.
+  std::chrono::milliseconds defer_first{500};
+  std::chrono::milliseconds defer_cap{60'000};
+  std::chrono::milliseconds defer_limit{3'600'000};
   // Observers for benches and metrics: a step was committed; an input is about to be applied.
   std::function<void(WorkflowId, const std::string& event)> on_committed;
   std::function<void(WorkflowId)> on_dispatch;
 };
 
-// What happened to one input.
-enum class StepResult { kApplied, kRejected, kAlreadyConsumed, kUnknownWorkflow };
+// What happened to one input. kDeferred: an event that came too early was put back for later.
+enum class StepResult { kApplied, kRejected, kAlreadyConsumed, kUnknownWorkflow, kDeferred };
 
 class Runtime {
  public:
   Runtime(WorkflowStore& store, const Clock& clock, RuntimeOptions options = {});
 
-  // Creates workflow (type, business_key) if it does not exist and queues `event` for it; the
-  // event is applied by ProcessEvents. Returns the workflow id. Idempotent per business key for
-  // creation (a second call queues a second event: dedupe deliveries with the inbox).
+  // Creates workflow (type, business_key) if it does not exist and queues `event` for it, in one
+  // commit (WorkflowStore::IngestDelivery without a delivery); the event is applied by
+  // ProcessEvents. Returns the workflow id. Idempotent per business key for creation (a second
+  // call queues a second event: webhooks dedupe their deliveries through the inbox).
   WorkflowId StartOrSignal(const std::string& type, const std::string& business_key,
                            const workflows::Event& event, const std::string& source);
 
-  // Applies up to `limit` pending events, oldest first. Returns how many were handled.
+  // Applies up to `limit` due events, oldest first, one per workflow per call; an event its
+  // workflow cannot take yet (Workflow::DefersEvent) is deferred instead, within defer_limit.
+  // Returns how many were handled (applied, rejected or deferred).
   int ProcessEvents(int limit = 100);
 
   // Applies timers that are due. Returns how many fired.
@@ -104,6 +114,13 @@ class Runtime {
   RetryPolicy PolicyFor(const std::string& activity) const;
 
  private:
+  // Deliver for a queued event: may defer it (see ProcessEvents).
+  StepResult DeliverEvent(const EventRecord& event);
+  // Deliver's loop. With `deferrable` (the queued event being applied), an event the loaded
+  // workflow cannot take yet is deferred instead while it is younger than defer_limit.
+  StepResult Apply(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
+                   const std::string& actor, const EventRecord* deferrable);
+  std::chrono::milliseconds DeferDelay(int deferrals) const;
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
                        const std::string& event_name, const std::string& actor,
                        const StepCommit& consume) const;

@@ -11,10 +11,18 @@
 #include "engine/activity_modes.h"
 #include "engine/cli_args.h"
 #include "engine/downstream_gate.h"
+#include "engine/http/hmac.h"
+#include "engine/http/http_server.h"
+#include "engine/ingest/inbox_retention.h"
+#include "engine/ingest/readiness.h"
+#include "engine/ingest/router.h"
+#include "engine/ingest/shopify_webhook.h"
+#include "engine/ingest/wms_webhook.h"
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
 #include "engine/shopify_samples.h"
+#include "engine/stuck_policy.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
@@ -80,16 +88,125 @@ void RunLoop(const std::string& dsn, RuntimeOptions options,
   }
 }
 
+// Raw webhook bodies older than `retention` lose their body (INTERFACES.md "Security").
+void RunInboxRetention(const std::string& dsn, std::chrono::seconds retention) {
+  SystemClock clock;
+  std::unique_ptr<PgWorkflowStore> store;
+  const auto interval = ingest::RetentionInterval(retention);
+  auto next = std::chrono::steady_clock::now();
+  while (!g_stop) {
+    if (std::chrono::steady_clock::now() >= next) {
+      next = std::chrono::steady_clock::now() + interval;
+      try {
+        if (!store) store = std::make_unique<PgWorkflowStore>(dsn);
+        int n = ingest::ExpireInboxBodies(*store, clock.Now(), retention);
+        if (n > 0) std::cerr << "o2c serve: inbox retention dropped " << n << " raw bodies\n";
+      } catch (const std::exception& e) {
+        std::cerr << "o2c serve: inbox retention: " << e.what() << " (retrying)\n";
+        store.reset();
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// Where to listen: --listen, else O2C_LISTEN, else 127.0.0.1:8080; "off" serves no HTTP.
+struct ListenChoice {
+  std::string address;  // empty: off
+  bool explicit_choice = false;
+};
+ListenChoice ChooseListen(const CliArgs& args) {
+  ListenChoice c{"127.0.0.1:8080", false};
+  if (auto flag = args.Get("listen")) {
+    c = {*flag, true};
+  } else if (const char* env = std::getenv("O2C_LISTEN"); env && *env) {
+    c = {env, true};
+  }
+  if (c.address == "off") return {"", true};
+  try {
+    http::ParseListenAddress(c.address);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--listen / O2C_LISTEN: ") + e.what());
+  }
+  return c;
+}
+
+std::vector<std::string> SecretsFromEnv(const char* name) {
+  const char* value = std::getenv(name);
+  std::vector<std::string> secrets = http::SplitSecrets(value ? value : "");
+  // Why say so at start: with no key every delivery is answered 401, which looks like an
+  // attack from the sender's side. Never the value, only whether there is one.
+  if (secrets.empty())
+    std::cerr << "o2c serve: " << name << " is not set: deliveries to its webhook get 401\n";
+  return secrets;
+}
+
+// The HTTP side of `serve`: webhooks, health, readiness. Handlers borrow a store (one connection)
+// from a pool as large as the number of HTTP threads, so none waits for a connection.
+class HttpFrontend {
+ public:
+  HttpFrontend(const std::string& dsn, int threads)
+      : stores_([dsn] { return std::make_shared<PgWorkflowStore>(dsn); }, threads),
+        shopify_(stores_, clock_, SecretsFromEnv("O2C_SHOPIFY_SECRET")),
+        wms_(stores_, clock_, SecretsFromEnv("O2C_WMS_SECRET")),
+        readiness_(dsn) {
+    router_.Add("POST", "/webhooks/shopify", [this](const auto& r) { return shopify_.Handle(r); });
+    router_.Add("POST", "/webhooks/wms", [this](const auto& r) { return wms_.Handle(r); });
+    router_.Add("GET", "/healthz", ingest::HandleHealthz);
+    router_.Add("GET", "/readyz", [this](const auto& r) { return readiness_.Handle(r); });
+  }
+  // More routes (the operator API, metrics) go here before Serve.
+  ingest::Router& router() { return router_; }
+
+  // Binds and serves. Throws std::runtime_error when the address cannot be bound.
+  std::string Serve(const std::string& listen, int threads) {
+    http::HttpServerOptions options;
+    options.listen = listen;
+    options.threads = threads;
+    server_ = std::make_unique<http::HttpServer>(
+        options, [this](const http::HttpRequest& r) { return router_(r); });
+    server_->Start();
+    return server_->address();
+  }
+  void Stop() {
+    if (server_) server_->Stop();
+  }
+
+ private:
+  SystemClock clock_;
+  ingest::StorePool stores_;
+  ingest::ShopifyWebhookHandler shopify_;
+  ingest::WmsWebhookHandler wms_;
+  ingest::ReadinessProbe readiness_;
+  ingest::Router router_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
 }  // namespace
 
 int RunServeCommand(const std::vector<std::string>& raw) {
-  CliArgs args(raw, {"database-url", "threads", "activities", "worker-id", "lease-ms", "config"},
+  CliArgs args(raw,
+               {"database-url", "threads", "activities", "worker-id", "lease-ms", "config",
+                "listen", "http-threads", "inbox-retention"},
                {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
   int lease_ms = args.GetInt("lease-ms", 30'000);
+  int http_threads = args.GetInt("http-threads", 4);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
+  if (http_threads < 1 || http_threads > 64)
+    throw UsageError("--http-threads must be between 1 and 64");
+  std::chrono::seconds retention = ingest::kDefaultInboxRetention;
+  if (auto text = args.Get("inbox-retention")) {
+    try {
+      retention = ParseDuration(*text);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--inbox-retention: ") + e.what());
+    }
+    if (retention.count() <= 0) throw UsageError("--inbox-retention must be positive");
+  }
+  ListenChoice listen = ChooseListen(args);
   std::string mode = args.GetOr("activities", "scripted");
   // Before anything else touches the database: a bad mode or missing URL is a usage error.
   std::unique_ptr<activities::ActivityExecutor> executor = MakeActivityExecutor(mode, dsn);
@@ -112,6 +229,23 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
 
+  // HTTP first: a webhook endpoint that cannot bind is a failed start, before any work is taken.
+  HttpFrontend frontend(dsn, http_threads);
+  if (!listen.address.empty()) {
+    try {
+      std::string bound = frontend.Serve(listen.address, http_threads);
+      std::cout << "o2c serve: listening on " << bound << std::endl;
+    } catch (const std::runtime_error& e) {
+      // Why only the default may fail softly: several `serve` processes on one machine (tests,
+      // a second worker) share the database and need not all take webhooks; an address the user
+      // chose must be served.
+      if (listen.explicit_choice) throw;
+      std::cerr << "o2c serve: " << e.what()
+                << "; webhooks are not served by this process (pass --listen HOST:PORT, or "
+                   "--listen off to silence this)\n";
+    }
+  }
+
   std::string worker = args.GetOr("worker-id", "serve-" + std::to_string(getpid()));
   std::vector<std::thread> loops;
   for (int i = 0; i < threads; ++i) {
@@ -129,8 +263,10 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
   }
   if (ModeNeedsSimulatedWms(mode)) loops.emplace_back(RunSimulatedWms, dsn);
+  loops.emplace_back(RunInboxRetention, dsn, retention);
   std::cerr << "o2c serve: " << threads << " runtime threads (" << mode << " activities)\n";
   for (auto& t : loops) t.join();
+  frontend.Stop();
   std::cerr << "o2c serve: stopped\n";
   return 0;
 }

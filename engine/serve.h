@@ -1,4 +1,10 @@
-// `o2c serve`: the runtime loops on N threads until SIGINT/SIGTERM.
+// `o2c serve`: the runtime loops on N threads until SIGINT/SIGTERM, and the HTTP server
+// (INTERFACES.md "HTTP"): POST /webhooks/shopify and /webhooks/wms, GET /healthz and /readyz, on
+// --listen / O2C_LISTEN (default 127.0.0.1:8080; "off" for none) with --http-threads (4). It
+// prints "o2c serve: listening on HOST:PORT" on stdout once bound (port 0 picks a free one).
+// Webhook secrets come from O2C_SHOPIFY_SECRET and O2C_WMS_SECRET (comma-separated: all are
+// accepted, for rotation; never logged). Raw inbox bodies older than --inbox-retention (30d) are
+// dropped by a background loop.
 //
 // Recovery needs no special pass: everything in flight is a row. On start the loops find the
 // events nobody applied, the timers that came due while down, and the tasks whose lease expired

@@ -1,7 +1,8 @@
 // The durable store: every fact o2c knows about a workflow lives behind this interface.
 //
 // Two implementations: PgWorkflowStore (production, Postgres via libpqxx) and MemoryWorkflowStore
-// (unit tests). tests/integration/store_conformance_* runs one suite against both, so they agree.
+// (unit tests). tests/common/store_conformance.h and ingest_conformance.h run one suite against
+// both, so they agree.
 //
 // Conventions:
 // - Expected outcomes are values (VersionConflict, Duplicate, LeaseLost); an exception means the
@@ -101,6 +102,11 @@ struct EventRecord {
   Json payload = Json::object();
   std::string source;
   TimePoint created_at;
+  // Set by DeferEvent when the event came before its workflow could take it: how often it was
+  // put back, until when DueEvents leaves it out, and what it waits for.
+  int deferrals = 0;
+  std::optional<TimePoint> not_before;
+  std::optional<std::string> deferred_reason;
 };
 
 // ---- What one step writes --------------------------------------------------------------------
@@ -202,14 +208,52 @@ struct InboxDelivery {
   std::string verdict;  // accepted | rejected | unknown_topic | unauthorized
   std::optional<std::string> reason;
   std::optional<WorkflowId> workflow_id;
+  std::optional<std::string> triggered_at;  // X-Shopify-Triggered-At as sent
 };
 struct Recorded {
   std::int64_t inbox_id = 0;
 };
+// The delivery was seen before: what the first one was recorded as, so a repeat gets the same
+// answer.
 struct Duplicate {
   std::int64_t inbox_id = 0;  // the first delivery's row
+  std::string verdict;
+  std::optional<std::string> reason;
+  std::optional<WorkflowId> workflow_id;
 };
 using InboxResult = std::variant<Recorded, Duplicate>;
+
+// An inbox row as stored. `body` is empty once the retention period expired it.
+struct InboxRecord {
+  std::int64_t id = 0;
+  InboxDelivery delivery;
+  bool body_expired = false;
+  TimePoint received_at;
+};
+
+// ---- Ingestion: a delivery and what it starts or signals, in one commit ----------------------
+
+struct IngestRequest {
+  // Recorded as `accepted` with the target workflow's id. Absent: no inbox row (an internal start
+  // such as `o2c submit-orders`); then nothing is deduplicated.
+  std::optional<InboxDelivery> delivery;
+  std::string type;               // the target workflow: (type, business_key)
+  std::string business_key;       //
+  bool create_if_missing = true;  // false: only an existing workflow is signalled (WMS events)
+  Json initial_context = Json::object();  // context of a workflow created here (state "start")
+  std::string event;  // queued for the workflow; empty: the delivery is only recorded against it
+  Json payload = Json::object();
+  std::string source;  // events.source, e.g. webhook:shopify
+};
+struct Ingested {
+  std::int64_t inbox_id = 0;  // 0 without a delivery
+  WorkflowId workflow_id = 0;
+  std::int64_t event_id = 0;  // 0 without an event
+  bool created = false;       // the workflow was created by this call
+};
+// create_if_missing was false and no such workflow exists. Nothing was written.
+struct UnknownWorkflow {};
+using IngestResult = std::variant<Ingested, Duplicate, UnknownWorkflow>;
 
 // ---- The interface ---------------------------------------------------------------------------
 
@@ -274,17 +318,55 @@ class WorkflowStore {
   // Timers due at `now` that have neither fired nor been cancelled, oldest first.
   virtual std::vector<TimerRecord> DueTimers(TimePoint now, int limit) = 0;
 
-  // Events not yet applied, oldest first: of one workflow, or (workflow_id empty) of any whose
-  // workflow_id % shards == shard (several runtimes split the work without racing for it).
+  // Events not yet applied (deferred ones included), oldest first: of one workflow, or
+  // (workflow_id empty) of any whose workflow_id % shards == shard (several runtimes split the
+  // work without racing for it).
   virtual std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
                                                  int shard = 0, int shards = 1) = 0;
+
+  // What the runtime applies next: events not yet applied that are due at `now` (never deferred,
+  // or deferred until a time that has come), oldest first, of the workflows in the shard.
+  virtual std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
+                                             int shards = 1) = 0;
+
+  // Puts an event back unapplied because it arrived before the workflow can take it: DueEvents
+  // leaves it out until `not_before`, `deferrals` grows by one and `reason` is kept for the trace.
+  // Not a transition: the workflow row is not touched. Checked against the workflow's version,
+  // so the decision was made on its current state: VersionConflict if the workflow moved on
+  // (reload and decide again), AlreadyConsumed if the event was applied meanwhile. Committed
+  // carries the workflow's (unchanged) version. Any later committed step of the workflow makes
+  // its deferred events due again at once (its state changed, so they may apply now).
+  virtual CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
+                                  std::int64_t expected_version, TimePoint not_before,
+                                  const std::string& reason, TimePoint now) = 0;
 
   // Adds an event for a workflow (webhook, operator command). Returns its id.
   virtual std::int64_t EnqueueEvent(const NewEvent& event, TimePoint now) = 0;
 
-  // Records a webhook delivery; a delivery whose (source, delivery_id) was seen before is a
-  // Duplicate and writes nothing.
+  // Records a webhook delivery as it is (a rejected one, or an accepted one that signals
+  // nothing); a delivery whose (source, delivery_id) was seen before is a Duplicate and writes
+  // nothing.
   virtual InboxResult RecordDelivery(const InboxDelivery& delivery, TimePoint now) = 0;
+
+  // Ingests an accepted delivery in ONE commit: the inbox row (accepted, with the workflow id),
+  // the workflow (type, business_key) created in state "start" unless it exists (or, with
+  // create_if_missing false, required to exist), and the event queued for it. All or nothing:
+  // a delivery seen before is a Duplicate and writes nothing; an unknown workflow with
+  // create_if_missing false is UnknownWorkflow and writes nothing. Safe under concurrent callers:
+  // the same delivery racing itself queues one event; different deliveries racing to create the
+  // same new workflow create exactly one and each queue their event on it.
+  virtual IngestResult IngestDelivery(const IngestRequest& request, TimePoint now) = 0;
+
+  // The newest inbox rows of `source` (all sources when empty), newest first.
+  virtual std::vector<InboxRecord> RecentDeliveries(const std::string& source, int limit) = 0;
+
+  // Retention: drops the raw body of up to `limit` inbox rows received before `received_before`
+  // (the rows and their verdicts stay). Returns how many bodies were dropped.
+  virtual int ExpireInboxBodies(TimePoint received_before, int limit) = 0;
+
+  // The return workflow whose Shopify refund is `refund_id` (context.refund_id), if any: a
+  // refunds/create webhook for a refund o2c itself created for a return starts no refund workflow.
+  virtual std::optional<WorkflowRecord> FindReturnByRefundId(const std::string& refund_id) = 0;
 
   // Records an operator action on its own (a step records its own via StepCommit).
   virtual std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) = 0;

@@ -99,6 +99,17 @@ class Workflow {
   virtual std::string_view type() const = 0;  // "order", "shipment", "return", "refund"
   virtual Transition Apply(const std::string& state, const Json& context,
                            const Event& event) const = 0;
+
+  // True when `event` has no row from `state` only because it came too early: an event it follows
+  // has not been applied yet but will be (webhooks overtake each other: orders/cancelled before
+  // orders/create; a WMS `picked` before our wms.create_fulfillment call has committed). The
+  // engine then leaves the event queued and offers it again later instead of recording it as
+  // rejected. Pure, like Apply; the default defers nothing.
+  virtual bool DefersEvent(const std::string& state, const Event& event) const {
+    (void)state;
+    (void)event;
+    return false;
+  }
 };
 
 }  // namespace o2c::workflows

@@ -83,4 +83,10 @@ Transition OrderWorkflow::Apply(const std::string& state, const Json& context,
                         order::RunOrderMachine(state, t.name, event.payload, context));
 }
 
+// Shopify may deliver orders/updated, orders/paid or orders/cancelled before orders/create: until
+// order_received is applied the order has nothing to update or cancel.
+bool OrderWorkflow::DefersEvent(const std::string& state, const Event& event) const {
+  return state == kStartState && (event.name == "order_updated" || event.name == "order_cancelled");
+}
+
 }  // namespace o2c::workflows

@@ -24,6 +24,7 @@ class OrderWorkflow : public Workflow {
   std::string_view type() const override { return "order"; }
   Transition Apply(const std::string& state, const Json& context,
                    const Event& event) const override;
+  bool DefersEvent(const std::string& state, const Event& event) const override;
 };
 
 }  // namespace o2c::workflows

@@ -72,4 +72,14 @@ Transition RefundWorkflow::Apply(const std::string& state, const Json& context,
                         refund::RunRefundMachine(state, name, event.payload, context));
 }
 
+// The WMS may report a return received or inspected before our own steps caught up: the RMA not
+// yet recorded (authorizing), or inspection reported before receipt (awaiting_receipt).
+bool ReturnWorkflow::DefersEvent(const std::string& state, const Event& event) const {
+  if (event.name == "received") return state == kStartState || state == "authorizing";
+  if (event.name == "inspected") {
+    return state == kStartState || state == "authorizing" || state == "awaiting_receipt";
+  }
+  return false;
+}
+
 }  // namespace o2c::workflows

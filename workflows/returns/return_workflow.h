@@ -28,6 +28,7 @@ class ReturnWorkflow : public Workflow {
   std::string_view type() const override { return "return"; }
   Transition Apply(const std::string& state, const Json& context,
                    const Event& event) const override;
+  bool DefersEvent(const std::string& state, const Event& event) const override;
 };
 
 class RefundWorkflow : public Workflow {

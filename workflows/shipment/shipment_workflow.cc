@@ -65,4 +65,12 @@ Transition ShipmentWorkflow::Apply(const std::string& state, const Json& context
                         shipment::RunShipmentMachine(state, name, event.payload, context));
 }
 
+// The WMS reports progress as soon as it has the fulfilment, which can be before our
+// wms.create_fulfillment result (fulfillment_accepted) is committed: its events wait for it.
+bool ShipmentWorkflow::DefersEvent(const std::string& state, const Event& event) const {
+  const bool wms_progress =
+      event.name == "picked" || event.name == "packed" || event.name == "shipped";
+  return wms_progress && (state == kStartState || state == "requesting");
+}
+
 }  // namespace o2c::workflows

@@ -26,6 +26,7 @@ class ShipmentWorkflow : public Workflow {
   std::string_view type() const override { return "shipment"; }
   Transition Apply(const std::string& state, const Json& context,
                    const Event& event) const override;
+  bool DefersEvent(const std::string& state, const Event& event) const override;
 };
 
 }  // namespace o2c::workflows
