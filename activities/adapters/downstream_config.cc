@@ -1,7 +1,10 @@
 #include "activities/adapters/downstream_config.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace o2c::activities {
@@ -30,17 +33,22 @@ std::chrono::milliseconds ParseTimeout(const std::string& text, const std::strin
   return std::chrono::milliseconds(ms);
 }
 
+bool IsHttps(const std::string& url) { return url.rfind("https://", 0) == 0; }
+
+// Why check here although the HTTP client checks too: here the message can name the variable.
+void RequireReadable(const std::string& path, const std::string& what) {
+  std::ifstream probe(path);
+  if (!probe)
+    throw std::invalid_argument(what + " '" + path + "': cannot read it: " + std::strerror(errno));
+}
+
 }  // namespace
 
 void ValidateBaseUrl(const std::string& url, const std::string& what) {
-  const std::string http = "http://", https = "https://";
-  if (url.rfind(https, 0) == 0)
-    throw std::invalid_argument(what + " '" + url +
-                                "': https is not supported yet (the HTTP client has no TLS); use "
-                                "http:// or a TLS-terminating proxy");
-  if (url.rfind(http, 0) != 0)
-    throw std::invalid_argument(what + " must start with http://, got '" + url + "'");
-  const std::string rest = url.substr(http.size());
+  const std::string scheme = IsHttps(url) ? "https://" : "http://";
+  if (url.rfind(scheme, 0) != 0)
+    throw std::invalid_argument(what + " must start with http:// or https://, got '" + url + "'");
+  const std::string rest = url.substr(scheme.size());
   const std::string authority = rest.substr(0, rest.find('/'));
   std::string host = authority, port;
   if (!authority.empty() && authority.front() == '[') {
@@ -77,6 +85,7 @@ void ValidateBaseUrl(const std::string& url, const std::string& what) {
 DownstreamConfig DownstreamConfig::FromEnvironment(const std::string& default_base_url,
                                                    const Lookup& lookup) {
   const Lookup& get = lookup ? lookup : Lookup(FromProcessEnvironment);
+  std::optional<std::string> shared_ca_file = get("O2C_TLS_CA_FILE");
   DownstreamConfig config;
   for (const char* name : kDownstreams) {
     const std::string prefix = "O2C_" + Upper(name) + "_";
@@ -91,6 +100,18 @@ DownstreamConfig DownstreamConfig::FromEnvironment(const std::string& default_ba
     if (std::optional<std::string> timeout = get(prefix + "TIMEOUT_MS");
         timeout && !timeout->empty())
       endpoint.timeout = ParseTimeout(*timeout, prefix + "TIMEOUT_MS");
+    if (std::optional<std::string> ca_file = get(prefix + "CA_FILE");
+        ca_file && !ca_file->empty()) {
+      if (!IsHttps(endpoint.base_url))
+        throw std::invalid_argument(prefix + "CA_FILE is set but the " + std::string(name) +
+                                    " base URL '" + endpoint.base_url +
+                                    "' is http://: use https:// or unset " + prefix + "CA_FILE");
+      RequireReadable(*ca_file, prefix + "CA_FILE");
+      endpoint.ca_file = *ca_file;
+    } else if (shared_ca_file && !shared_ca_file->empty() && IsHttps(endpoint.base_url)) {
+      RequireReadable(*shared_ca_file, "O2C_TLS_CA_FILE");
+      endpoint.ca_file = *shared_ca_file;
+    }
     config.endpoints[name] = std::move(endpoint);
   }
   return config;
@@ -107,6 +128,9 @@ void DownstreamConfig::Validate() const {
     ValidateBaseUrl(endpoint.base_url, "the " + name + " base URL");
     if (endpoint.timeout.count() <= 0)
       throw std::invalid_argument("the " + name + " timeout must be > 0");
+    if (!endpoint.ca_file.empty() && !IsHttps(endpoint.base_url))
+      throw std::invalid_argument("the " + name + " downstream has a CA file but an http:// URL '" +
+                                  endpoint.base_url + "'");
   }
 }
 

@@ -1,15 +1,22 @@
-// Where the downstreams live and how to reach them: a base URL, an optional bearer token and a
-// request timeout per downstream ("erp", "routing", "wms", "shopify" -- the activity prefixes).
+// Where the downstreams live and how to reach them: a base URL, an optional bearer token, a
+// request timeout and, for https://, an optional CA bundle per downstream ("erp", "routing",
+// "wms", "shopify" -- the activity prefixes).
 //
-// FromEnvironment reads O2C_ERP_URL, O2C_ROUTING_URL, O2C_WMS_URL, O2C_SHOPIFY_URL (a downstream
-// whose variable is unset or empty gets `default_base_url`), O2C_ERP_TOKEN, O2C_ROUTING_TOKEN,
-// O2C_WMS_TOKEN, O2C_SHOPIFY_TOKEN (sent as `Authorization: Bearer <token>`; unset: no header) and
-// O2C_ERP_TIMEOUT_MS ... O2C_SHOPIFY_TIMEOUT_MS (default 10000).
+// FromEnvironment reads O2C_ERP_URL, O2C_ROUTING_URL, O2C_WMS_URL, O2C_SHOPIFY_URL (http:// or
+// https://; a downstream whose variable is unset or empty gets `default_base_url`),
+// O2C_ERP_TOKEN, O2C_ROUTING_TOKEN, O2C_WMS_TOKEN, O2C_SHOPIFY_TOKEN (sent as
+// `Authorization: Bearer <token>`; unset: no header), O2C_ERP_TIMEOUT_MS ...
+// O2C_SHOPIFY_TIMEOUT_MS (default 10000), and the CA files for https:// downstreams:
+// O2C_ERP_CA_FILE ... O2C_SHOPIFY_CA_FILE (a PEM bundle trusted for that downstream in addition to
+// the system trust store), else O2C_TLS_CA_FILE (the same, for every https:// downstream without
+// its own). Certificates are always verified (the client's verify_peer=false is not reachable
+// from the environment on purpose).
 //
 // Errors are configuration errors, reported once at startup, never per call: a malformed base URL,
-// an https:// URL (the HTTP client has no TLS yet, see http_client.h), a missing URL with no
-// default, or a timeout that is not a positive integer -> std::invalid_argument naming the
-// variable or downstream and the bad value (never the token).
+// a missing URL with no default, a timeout that is not a positive integer, a CA file that cannot
+// be read, or O2C_<DOWNSTREAM>_CA_FILE on a downstream whose URL is http:// (a sign the operator
+// expects TLS where there is none) -> std::invalid_argument naming the variable or downstream and
+// the bad value (never the token). O2C_TLS_CA_FILE is simply not used by http:// downstreams.
 #pragma once
 
 #include <chrono>
@@ -21,9 +28,11 @@
 namespace o2c::activities {
 
 struct DownstreamEndpoint {
-  std::string base_url;                       // "http://HOST:PORT" with an optional path prefix
+  std::string base_url;                       // "http[s]://HOST:PORT" with an optional path prefix
   std::string token;                          // empty: no Authorization header
-  std::chrono::milliseconds timeout{10'000};  // the whole call: connect, write, read
+  std::chrono::milliseconds timeout{10'000};  // the whole call: connect, handshake, write, read
+  // https:// only: a PEM bundle of CAs trusted besides the system store; "": the system store.
+  std::string ca_file;
 };
 
 // The four downstreams the adapters know, in a stable order.
@@ -47,8 +56,8 @@ struct DownstreamConfig {
   void Validate() const;
 };
 
-// Throws std::invalid_argument unless `url` is "http://HOST[:PORT][/prefix]" (https:// is refused
-// until the client speaks TLS). `what` names the setting in the message ("O2C_ERP_URL").
+// Throws std::invalid_argument unless `url` is "http://HOST[:PORT][/prefix]" or
+// "https://HOST[:PORT][/prefix]". `what` names the setting in the message ("O2C_ERP_URL").
 void ValidateBaseUrl(const std::string& url, const std::string& what);
 
 }  // namespace o2c::activities

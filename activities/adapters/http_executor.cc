@@ -1,6 +1,7 @@
 #include "activities/adapters/http_executor.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/http/http_client.h"
@@ -83,9 +84,15 @@ HttpExecutor::HttpExecutor(DownstreamConfig config, WallClock now) : now_(std::m
     http::HttpClientOptions options;
     options.request_timeout = endpoint->second.timeout;
     options.connect_timeout = std::min(options.connect_timeout, endpoint->second.timeout);
+    options.ca_file = endpoint->second.ca_file;
     const std::string name = adapter.downstream;
-    downstreams_.emplace(name, Downstream{std::move(adapter), endpoint->second,
-                                          std::make_unique<http::HttpClient>(options)});
+    std::unique_ptr<http::HttpClient> client;
+    try {
+      client = std::make_unique<http::HttpClient>(options);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("the " + name + " downstream: " + e.what());
+    }
+    downstreams_.emplace(name, Downstream{std::move(adapter), endpoint->second, std::move(client)});
   }
 }
 

@@ -47,7 +47,9 @@ class HttpExecutor final : public ActivityExecutor {
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
   // Throws std::invalid_argument when an endpoint of `config` is unusable (DownstreamConfig::
-  // Validate); a downstream missing from `config` makes its activities Permanent "no endpoint".
+  // Validate, or a CA file the HTTP client cannot load, naming the downstream); a downstream
+  // missing from `config` makes its activities Permanent "no endpoint". An endpoint's `ca_file`
+  // becomes its client's HttpClientOptions::ca_file (https:// base URLs verify the peer always).
   // `now` is read for HTTP-date Retry-After values (default: the system clock).
   explicit HttpExecutor(DownstreamConfig config, WallClock now = {});
   ~HttpExecutor() override;

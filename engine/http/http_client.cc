@@ -2,27 +2,38 @@
 // way Beast recommends for timeouts: every operation is asynchronous with `expires_at` set before
 // it, and the calling thread runs the connection's own io_context until the operation completes.
 // A connection (its io_context, stream and buffer) is used by one thread at a time: it is either
-// checked out by a Send() or idle in the pool.
+// checked out by a Send() or idle in the pool. An https:// connection is a Beast ssl_stream over
+// the same tcp_stream, so the deadlines (set on the TCP layer) cover the handshake and every TLS
+// record too.
 #include "engine/http/http_client.h"
+
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "engine/http/tls_client_setup.h"
 
 namespace o2c::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using policy::TransportError;
 using Clock = std::chrono::steady_clock;
@@ -159,15 +170,58 @@ policy::CallResult ToCallResult(const HttpCallResult& result, const HttpRequest&
 struct Connection {
   // Why this order: the stream is destroyed before the io_context it was made with.
   net::io_context ioc{1};
-  beast::tcp_stream stream{ioc};
+  std::optional<beast::tcp_stream> plain;                   // http://: exactly one of these two
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // https://
   beast::flat_buffer buffer;
+
+  Connection(bool use_tls, ssl::context* tls_context) {
+    if (use_tls) {
+      tls.emplace(ioc, *tls_context);
+    } else {
+      plain.emplace(ioc);
+    }
+  }
+
+  // The TCP layer: where deadlines are set and the socket lives.
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // Calls `op(stream)` with the stream HTTP is spoken over (the TLS one for https://).
+  template <class Op>
+  beast::error_code OnStream(Op op) {
+    return tls ? op(*tls) : op(*plain);
+  }
 };
 
 struct HttpClient::Impl {
   HttpClientOptions options;
   std::atomic<int> opened{0};
+  // Why made once and lazily: building it loads the system trust store (~25 ms), which a client
+  // that only speaks http:// should not pay. Shared by every TLS connection of this client
+  // (OpenSSL allows concurrent use of one SSL_CTX). Outlives the pooled connections: declared
+  // before `idle`, so destroyed after it.
+  std::once_flag tls_once;
+  std::unique_ptr<ssl::context> tls_context;
+  std::string tls_context_error;  // why tls_context is null after tls_once ran
+
   mutable std::mutex mu;
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;  // GUARDED_BY(mu)
+
+  void MakeTlsContext() {
+    tls_context = tls::MakeClientContext(options.ca_file, options.verify_peer);
+  }
+
+  // The TLS context, made on first use; null with `error` set when it cannot be made.
+  ssl::context* TlsContext(std::string& error) {
+    std::call_once(tls_once, [this] {
+      try {
+        MakeTlsContext();
+      } catch (const std::exception& e) {
+        tls_context_error = e.what();
+      }
+    });
+    error = tls_context_error;
+    return tls_context.get();
+  }
 
   // A pooled connection the peer has not closed, or null.
   std::unique_ptr<Connection> TakeIdle(const std::string& key) {
@@ -191,10 +245,15 @@ struct HttpClient::Impl {
   }
 
   // An idle keep-alive connection is usable when nothing can be read from it: a readable socket
-  // means the peer closed it (EOF), reset it, or sent something unsolicited.
+  // means the peer closed it (EOF), reset it, or sent something unsolicited. For TLS, bytes
+  // OpenSSL already holds (a close_notify alert, say) count as readable too.
   static bool StillOpen(Connection& conn) {
-    tcp::socket& socket = conn.stream.socket();
+    tcp::socket& socket = conn.tcp().socket();
     if (!socket.is_open() || conn.buffer.size() != 0) return false;
+    if (conn.tls) {
+      SSL* ssl = conn.tls->native_handle();
+      if (SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) != 0) return false;
+    }
     beast::error_code ec;
     socket.non_blocking(true, ec);
     if (ec) return false;
@@ -205,10 +264,21 @@ struct HttpClient::Impl {
     return open && !ec;
   }
 
-  // A fresh connection, or the reason there is none (result.error/detail set).
+  // A fresh connection (TLS handshake done for https://), or the reason there is none
+  // (result.error/detail set).
   std::unique_ptr<Connection> Connect(const Url& url, Clock::time_point deadline,
                                       HttpCallResult& result) {
-    auto conn = std::make_unique<Connection>();
+    ssl::context* tls_context = nullptr;
+    if (url.tls) {
+      std::string error;
+      tls_context = TlsContext(error);
+      if (tls_context == nullptr) {
+        result.error = TransportError::kTls;
+        result.detail = "TLS is not usable: " + error;
+        return nullptr;
+      }
+    }
+    auto conn = std::make_unique<Connection>(url.tls, tls_context);
     tcp::resolver resolver(conn->ioc);
     tcp::resolver::results_type endpoints;
     beast::error_code ec = RunOp(conn->ioc, [&](auto handler) {
@@ -225,8 +295,8 @@ struct HttpClient::Impl {
       return nullptr;
     }
     auto connect_deadline = std::min(deadline, Clock::now() + options.connect_timeout);
-    conn->stream.expires_at(connect_deadline);
-    ec = RunOp(conn->ioc, [&](auto handler) { conn->stream.async_connect(endpoints, handler); });
+    conn->tcp().expires_at(connect_deadline);
+    ec = RunOp(conn->ioc, [&](auto handler) { conn->tcp().async_connect(endpoints, handler); });
     if (ec) {
       result.error = ec == beast::error::timeout ? TransportError::kConnectTimeout
                                                  : TransportError::kConnectRefused;
@@ -235,13 +305,45 @@ struct HttpClient::Impl {
     }
     ++opened;
     beast::error_code ignored;
-    conn->stream.socket().set_option(tcp::no_delay(true), ignored);
+    conn->tcp().socket().set_option(tcp::no_delay(true), ignored);
+    if (conn->tls && !Handshake(*conn, url, connect_deadline, result)) return nullptr;
     return conn;
+  }
+
+  // The client side of the TLS handshake, within the connect deadline. Nothing of the request
+  // has been sent when it fails, so every failure is kTls with request_sent still false.
+  bool Handshake(Connection& conn, const Url& url, Clock::time_point connect_deadline,
+                 HttpCallResult& result) {
+    const std::string peer = url.host + ":" + url.port;
+    std::string error =
+        tls::PrepareForHost(conn.tls->native_handle(), url.host, options.verify_peer);
+    if (error.empty()) {
+      conn.tcp().expires_at(connect_deadline);
+      beast::error_code ec = RunOp(conn.ioc, [&](auto handler) {
+        conn.tls->async_handshake(ssl::stream_base::client, handler);
+      });
+      if (ec == beast::error::timeout) {
+        error =
+            "timed out (the server accepted the TCP connection but did not complete the "
+            "handshake within the connect/request deadline)";
+      } else if (ec) {
+        error = tls::DescribeHandshakeFailure(conn.tls->native_handle(), ec, url.host);
+      }
+    }
+    if (error.empty()) return true;
+    result.error = TransportError::kTls;
+    result.detail = "TLS handshake with " + peer + " failed: " + error;
+    return false;
   }
 };
 
 HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = options;
+  impl_->options = std::move(options);
+  // Why eagerly when a CA file is named: a bad file is a configuration error, and it should
+  // surface when the client is made (at startup), not on the first https call. An exception
+  // leaves tls_once unset; the constructor throws, so nothing calls it again.
+  if (!impl_->options.ca_file.empty())
+    std::call_once(impl_->tls_once, [this] { impl_->MakeTlsContext(); });
 }
 
 HttpClient::~HttpClient() = default;
@@ -261,12 +363,6 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
   const Clock::time_point deadline = start + impl_->options.request_timeout;
   HttpCallResult result;
   Url url = ParseBaseUrl(base_url);
-  if (url.tls) {
-    result.error = TransportError::kTls;
-    result.detail = "https is not supported yet (TODO(tls) in http_client.h): " + base_url;
-    result.duration = Since(start);
-    return result;
-  }
 
   std::string target = url.prefix + (request.target.empty() ? request.path : request.target);
   if (target.empty() || target.front() != '/') target.insert(target.begin(), '/');
@@ -275,7 +371,7 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
   req.target(target);
   req.version(11);
   for (const auto& [name, value] : request.headers) req.set(name, value);
-  bool default_port = url.port == "80";
+  bool default_port = url.port == (url.tls ? "443" : "80");
   bool ipv6 = url.host.find(':') != std::string::npos;
   std::string host = ipv6 ? "[" + url.host + "]" : url.host;
   req.set(bhttp::field::host, default_port ? host : host + ":" + url.port);
@@ -288,7 +384,9 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
   req.body() = request.body;
   req.prepare_payload();
 
-  const std::string key = url.host + ":" + url.port;
+  // Why the scheme is part of the key: an http:// and an https:// connection to one host:port
+  // are not interchangeable.
+  const std::string key = (url.tls ? "https://" : "http://") + url.host + ":" + url.port;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn = attempt == 0 ? impl_->TakeIdle(key) : nullptr;
     bool reused = conn != nullptr;
@@ -297,9 +395,10 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
       if (!conn) break;
     }
 
-    conn->stream.expires_at(deadline);
-    beast::error_code ec =
-        RunOp(conn->ioc, [&](auto handler) { bhttp::async_write(conn->stream, req, handler); });
+    conn->tcp().expires_at(deadline);
+    beast::error_code ec = conn->OnStream([&](auto& stream) {
+      return RunOp(conn->ioc, [&](auto handler) { bhttp::async_write(stream, req, handler); });
+    });
     if (ec) {
       // The request did not fully leave: the downstream cannot have acted on it.
       if (reused && attempt == 0 && ec != beast::error::timeout) continue;  // stale keep-alive
@@ -313,9 +412,10 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(kMaxResponseBody);
     if (request.method == "HEAD") parser.skip(true);
-    conn->stream.expires_at(deadline);
-    ec = RunOp(conn->ioc, [&](auto handler) {
-      bhttp::async_read(conn->stream, conn->buffer, parser, handler);
+    conn->tcp().expires_at(deadline);
+    ec = conn->OnStream([&](auto& stream) {
+      return RunOp(conn->ioc,
+                   [&](auto handler) { bhttp::async_read(stream, conn->buffer, parser, handler); });
     });
     if (ec) {
       result.error = ec == beast::error::timeout ? TransportError::kReadTimeoutAfterSend
@@ -335,7 +435,7 @@ HttpCallResult HttpClient::Send(const std::string& base_url, const HttpRequest& 
     response.body = std::move(res.body());
     result.response = std::move(response);
     if (res.keep_alive()) {
-      conn->stream.expires_never();
+      conn->tcp().expires_never();
       impl_->ReturnIdle(key, std::move(conn));
     }
     break;

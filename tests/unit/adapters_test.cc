@@ -545,7 +545,8 @@ TEST(DownstreamConfigTest, BadSettingsAreClearErrors) {
   expect_error({{"O2C_WMS_URL", "http://:80"}}, "http://x:1", "O2C_WMS_URL: no host");
   expect_error({{"O2C_WMS_URL", "http://wms:99999"}}, "http://x:1", "bad port");
   expect_error({{"O2C_WMS_URL", "http://wms:"}}, "http://x:1", "empty port");
-  expect_error({{"O2C_SHOPIFY_URL", "https://shop.example"}}, "http://x:1", "https is not");
+  expect_error({{"O2C_SHOPIFY_URL", "shop.example:443"}}, "http://x:1",
+               "must start with http:// or https://");
   expect_error({{"O2C_ROUTING_URL", "http://r/x?y=1"}}, "http://x:1", "no spaces, query");
   expect_error({}, "", "O2C_ERP_URL is not set");
   expect_error({{"O2C_ERP_TIMEOUT_MS", "10s"}}, "http://x:1", "O2C_ERP_TIMEOUT_MS");

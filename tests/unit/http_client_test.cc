@@ -221,10 +221,11 @@ TEST(HttpClientTest, StaleKeepAliveIsReplacedByAFreshConnection) {
   EXPECT_EQ(client.connections_opened(), 2);
 }
 
-TEST(HttpClientTest, HttpsIsNotSupportedYet) {
+// https:// itself is tested in http_client_tls_test.cc.
+TEST(HttpClientTest, OnlyHttpAndHttpsUrlsAreAccepted) {
   HttpClient client;
   HttpCallResult r = client.Send("https://127.0.0.1:1", MakeRequest("GET", "/"), "", "");
-  EXPECT_EQ(r.error, TransportError::kTls);
+  EXPECT_EQ(r.error, TransportError::kConnectRefused) << r.detail;  // TCP first, then TLS
   EXPECT_FALSE(r.request_sent);
   EXPECT_THROW(client.Send("ftp://x", MakeRequest("GET", "/"), "", ""), std::invalid_argument);
 }
