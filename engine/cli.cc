@@ -19,10 +19,12 @@ usage: o2c <command> [options]
 
 commands:
   migrate [--status]          apply pending schema migrations (or show their state)
-  serve [--threads 4] [--activities scripted|inprocess] [--lease-ms 30000] [--config FILE]
-                              run the durable runtime until SIGINT/SIGTERM
+  serve [--threads 4] [--activities scripted|inprocess|http] [--lease-ms 30000] [--config FILE]
+        [--listen 127.0.0.1:8080|off] [--http-threads 4] [--inbox-retention 30d] [--runbooks DIR]
+                              the engine until SIGINT/SIGTERM: webhooks, runtime, operator API,
+                              console (GET /), /metrics, /healthz, /readyz
   submit-orders [--count 100] [--prefix order]
-                              start synthetic order workflows (until webhooks exist)
+                              start synthetic order workflows without webhooks (tests, benches)
   bench store [--concurrency 1,8,32] [--seconds 10]
                               step-commit throughput beside the same cluster's insert baseline
   bench saga [--workflows 20000] [--concurrency 1,16,64]

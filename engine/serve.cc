@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <pqxx/pqxx>
@@ -10,6 +11,7 @@
 
 #include "engine/activity_modes.h"
 #include "engine/cli_args.h"
+#include "engine/console/console_page.h"
 #include "engine/downstream_gate.h"
 #include "engine/http/hmac.h"
 #include "engine/http/http_server.h"
@@ -18,7 +20,9 @@
 #include "engine/ingest/router.h"
 #include "engine/ingest/shopify_webhook.h"
 #include "engine/ingest/wms_webhook.h"
+#include "engine/metrics/engine_metrics.h"
 #include "engine/migrations.h"
+#include "engine/ops/api_handler.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
 #include "engine/shopify_samples.h"
@@ -141,30 +145,72 @@ std::vector<std::string> SecretsFromEnv(const char* name) {
   return secrets;
 }
 
-// The HTTP side of `serve`: webhooks, health, readiness. Handlers borrow a store (one connection)
-// from a pool as large as the number of HTTP threads, so none waits for a connection.
+// A metrics label per route family, never the raw path (ids would make the label set unbounded).
+std::string RouteLabel(const std::string& path) {
+  for (const char* known :
+       {"/webhooks/shopify", "/webhooks/wms", "/healthz", "/readyz", "/metrics"})
+    if (path == known) return path;
+  if (path == "/") return "/";
+  if (path.rfind("/api/", 0) == 0) return "/api";
+  return "other";
+}
+
+// The runbooks the API runs: --runbooks, else $O2C_ROOT/ops/runbooks, else the checkout this
+// binary was built in (build/o2c -> ops/runbooks), else ./ops/runbooks.
+std::string RunbookDir(const CliArgs& args) {
+  if (auto dir = args.Get("runbooks")) return *dir;
+  if (const char* root = std::getenv("O2C_ROOT"); root && *root)
+    return std::string(root) + "/ops/runbooks";
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  auto candidate = exe.parent_path().parent_path() / "ops" / "runbooks";
+  if (!ec && std::filesystem::is_directory(candidate)) return candidate.string();
+  return "ops/runbooks";
+}
+
+// The HTTP side of `serve`: webhooks, health, readiness, the operator API and console, metrics.
+// Webhook handlers borrow a store (one connection) from a pool as large as the number of HTTP
+// threads, so none waits for a connection; the operator API keeps its own small pool.
 class HttpFrontend {
  public:
-  HttpFrontend(const std::string& dsn, int threads)
+  HttpFrontend(const std::string& dsn, int threads, ops::ApiOptions api)
       : stores_([dsn] { return std::make_shared<PgWorkflowStore>(dsn); }, threads),
         shopify_(stores_, clock_, SecretsFromEnv("O2C_SHOPIFY_SECRET")),
         wms_(stores_, clock_, SecretsFromEnv("O2C_WMS_SECRET")),
-        readiness_(dsn) {
+        readiness_(dsn),
+        api_(std::move(api)) {
     router_.Add("POST", "/webhooks/shopify", [this](const auto& r) { return shopify_.Handle(r); });
     router_.Add("POST", "/webhooks/wms", [this](const auto& r) { return wms_.Handle(r); });
     router_.Add("GET", "/healthz", ingest::HandleHealthz);
     router_.Add("GET", "/readyz", [this](const auto& r) { return readiness_.Handle(r); });
+    router_.Add("GET", "/metrics", [](const auto&) {
+      http::HttpResponse res{200,
+                             {{"Content-Type", "text/plain; version=0.0.4"}},
+                             metrics::Registry::Default().Render()};
+      return res;
+    });
+    router_.Add("GET", "/", [](const auto&) {
+      return http::HttpResponse{
+          200, {{"Content-Type", "text/html; charset=utf-8"}}, console::ConsoleHtml()};
+    });
+    router_.AddMatcher([this](const auto& r) { return api_.Handles(r); },
+                       [this](const auto& r) { return api_.Handle(r); });
+    metrics::InstallDatabaseGauges(metrics::Registry::Default(), dsn);
   }
-  // More routes (the operator API, metrics) go here before Serve.
-  ingest::Router& router() { return router_; }
 
   // Binds and serves. Throws std::runtime_error when the address cannot be bound.
   std::string Serve(const std::string& listen, int threads) {
     http::HttpServerOptions options;
     options.listen = listen;
     options.threads = threads;
-    server_ = std::make_unique<http::HttpServer>(
-        options, [this](const http::HttpRequest& r) { return router_(r); });
+    server_ = std::make_unique<http::HttpServer>(options, [this](const http::HttpRequest& r) {
+      auto start = std::chrono::steady_clock::now();
+      http::HttpResponse res = router_(r);
+      metrics::CountHttp(
+          metrics::Registry::Default(), RouteLabel(r.path), res.status,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      return res;
+    });
     server_->Start();
     return server_->address();
   }
@@ -178,6 +224,7 @@ class HttpFrontend {
   ingest::ShopifyWebhookHandler shopify_;
   ingest::WmsWebhookHandler wms_;
   ingest::ReadinessProbe readiness_;
+  ops::ApiHandler api_;
   ingest::Router router_;
   std::unique_ptr<http::HttpServer> server_;
 };
@@ -187,7 +234,7 @@ class HttpFrontend {
 int RunServeCommand(const std::vector<std::string>& raw) {
   CliArgs args(raw,
                {"database-url", "threads", "activities", "worker-id", "lease-ms", "config",
-                "listen", "http-threads", "inbox-retention"},
+                "listen", "http-threads", "inbox-retention", "runbooks"},
                {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
@@ -230,7 +277,18 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   std::signal(SIGTERM, RequestStop);
 
   // HTTP first: a webhook endpoint that cannot bind is a failed start, before any work is taken.
-  HttpFrontend frontend(dsn, http_threads);
+  ops::ApiOptions api;
+  api.ops.dsn = dsn;
+  api.runbook_dir = RunbookDir(args);
+  try {
+    const char* tokens = std::getenv("O2C_TOKENS");
+    api.tokens = ops::TokenTable::Parse(tokens ? tokens : "");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("O2C_TOKENS: ") + e.what());
+  }
+  if (api.tokens.size() == 0)
+    std::cerr << "o2c serve: O2C_TOKENS is not set: the operator API answers 401 to everyone\n";
+  HttpFrontend frontend(dsn, http_threads, std::move(api));
   if (!listen.address.empty()) {
     try {
       std::string bound = frontend.Serve(listen.address, http_threads);
@@ -256,6 +314,9 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     options.shards = threads;
     options.seed = std::hash<std::string>{}(options.worker_id);
     options.gate = &gate;
+    options.on_committed = [](WorkflowId, const std::string& event) {
+      metrics::CountStep(metrics::Registry::Default(), event);
+    };
     options.policy_for = [&policies](const std::string& activity) {
       auto retry = policies.ForActivity(activity).backoff;
       return RetryPolicy{retry.max_attempts, retry.base, retry.cap};
