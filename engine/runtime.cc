@@ -233,7 +233,16 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
                                   ""};
     if (options_.gate) {
       if (std::optional<TimePoint> retry_at = options_.gate->Admit(call, clock_.Now())) {
-        store_.DeferTask(task.id, options_.worker_id, *retry_at, clock_.Now());
+        // Why the jitter: every task refused by an open breaker would otherwise wait for the
+        // same instant, and the lowest task id would be the half-open probe every time, burning
+        // its attempts alone until it died. Spread, the probe is a different task each time.
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at - clock_.Now());
+        const auto spread =
+            std::clamp(wait / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1'000));
+        std::uniform_int_distribution<std::int64_t> jitter(0, spread.count());
+        store_.DeferTask(task.id, options_.worker_id,
+                         *retry_at + std::chrono::milliseconds(jitter(rng_)), clock_.Now());
         continue;
       }
     }

@@ -73,7 +73,9 @@ TEST(Runtime, CallsRefusedByTheGateWaitWithoutSpendingAttempts) {
   WorkflowId id = runtime.StartOrSignal(
       "refund", "shop/refunds/7001", {"refund_recorded", {{"refund", refund}}}, "webhook:shopify");
   activities::InProcessExecutor executor;
-  for (int i = 0; i < 15; ++i) {
+  // Each refusal waits a second plus jitter (spreading the tasks an open breaker holds), so up
+  // to two clock steps per refusal.
+  for (int i = 0; i < 30; ++i) {
     runtime.RunUntilIdle(executor);
     clock.Advance(std::chrono::seconds(1));
   }
