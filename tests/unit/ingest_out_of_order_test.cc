@@ -33,7 +33,8 @@ TEST(DefersEvent, OnlyEventsThatCameBeforeTheirPredecessorWait) {
                 Row{"shipment", "requesting", "shipped", true},
                 Row{"shipment", "start", "shipped", true},
                 Row{"shipment", "awaiting_pick", "shipped", false},
-                Row{"shipment", "requesting", "cancel", false},
+                Row{"shipment", "requesting", "cancel", true},  // waits for the WMS answer
+                Row{"shipment", "awaiting_pick", "cancel", false},
                 Row{"shipment", "closed", "shipped", false},
                 Row{"return", "authorizing", "received", true},
                 Row{"return", "authorizing", "inspected", true},

@@ -70,7 +70,10 @@ Transition ShipmentWorkflow::Apply(const std::string& state, const Json& context
 bool ShipmentWorkflow::DefersEvent(const std::string& state, const Event& event) const {
   const bool wms_progress =
       event.name == "picked" || event.name == "packed" || event.name == "shipped";
-  return wms_progress && (state == kStartState || state == "requesting");
+  // A cancel while the fulfilment request is still out waits for the WMS's answer: until then
+  // there is no fulfilment id to cancel, and the request may yet create one.
+  const bool cancel_before_answer = event.name == "cancel" && state == "requesting";
+  return (wms_progress && (state == kStartState || state == "requesting")) || cancel_before_answer;
 }
 
 }  // namespace o2c::workflows
