@@ -30,15 +30,16 @@ const std::string& SelectByKey() {
   return sql;
 }
 
-// One `@>` per document field, OR-ed: each can use a GIN index on tasks.result (proposed) and the
-// value is matched exactly, never as a pattern.
+// One `@>` per document field, OR-ed: each uses the partial GIN index tasks_result_path_idx
+// (schema/0003; only succeeded tasks hold a document) and the value is matched exactly, never as
+// a pattern.
 std::string FindDocumentSql() {
-  std::string sql = "SELECT workflow_id FROM tasks WHERE ";
+  std::string sql = "SELECT workflow_id FROM tasks WHERE status = 'succeeded' AND (";
   for (std::size_t i = 0; i < DocumentIdFields().size(); ++i) {
     if (i) sql += " OR ";
     sql += "result @> $" + std::to_string(i + 1) + "::jsonb";
   }
-  return sql + " ORDER BY id LIMIT 1";
+  return sql + ") ORDER BY id LIMIT 1";
 }
 
 // The family of an order: itself, its children, and its returns and refunds. Returns and refunds
