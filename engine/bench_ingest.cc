@@ -47,7 +47,11 @@ class FirstErpCalls {
     Json body = Json::parse(req.body, nullptr, false);
     Json items = Json::object();
     if (body.is_object()) {
-      std::string order = body.contains("order_id") ? body["order_id"].dump() : "";
+      // The canonical order id is a JSON string; tolerate a number.
+      std::string order;
+      if (body.contains("order_id"))
+        order = body["order_id"].is_string() ? body["order_id"].get<std::string>()
+                                             : body["order_id"].dump();
       {
         std::lock_guard lock(mu_);
         arrivals_.emplace(order, now);

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -66,6 +68,32 @@ void RunSimulatedWms(const std::string& dsn) {
   }
 }
 
+// Wakes idle runtime loops when this process accepted new work (a webhook), so its first step
+// and first downstream call do not wait out a poll interval. Work that arrives through the
+// database from elsewhere (another serve process) is still found by polling.
+class WorkArrived {
+ public:
+  void Notify() {
+    {
+      std::lock_guard lock(mu_);
+      ++generation_;
+    }
+    cv_.notify_all();
+  }
+  // Sleeps up to `at_most`, less when Notify() is called meanwhile.
+  void WaitFor(std::chrono::milliseconds at_most) {
+    std::unique_lock lock(mu_);
+    std::uint64_t seen = generation_;
+    cv_.wait_for(lock, at_most, [&] { return generation_ != seen || g_stop; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t generation_ = 0;
+};
+WorkArrived g_work_arrived;
+
 void RunLoop(const std::string& dsn, RuntimeOptions options,
              activities::ActivityExecutor& executor) {
   SystemClock clock;
@@ -82,7 +110,7 @@ void RunLoop(const std::string& dsn, RuntimeOptions options,
       // Why back off: an idle engine must not spin on the database; 1..50 ms keeps the pickup
       // of new work quick without polling hard.
       idle_ms = work ? 1 : std::min(idle_ms * 2, 50);
-      if (!work) std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
+      if (!work) g_work_arrived.WaitFor(std::chrono::milliseconds(idle_ms));
     } catch (const std::exception& e) {
       std::cerr << "o2c serve [" << options.worker_id << "]: " << e.what() << " (retrying)\n";
       runtime.reset();
@@ -179,8 +207,9 @@ class HttpFrontend {
         wms_(stores_, clock_, SecretsFromEnv("O2C_WMS_SECRET")),
         readiness_(dsn),
         api_(std::move(api)) {
-    router_.Add("POST", "/webhooks/shopify", [this](const auto& r) { return shopify_.Handle(r); });
-    router_.Add("POST", "/webhooks/wms", [this](const auto& r) { return wms_.Handle(r); });
+    router_.Add("POST", "/webhooks/shopify",
+                [this](const auto& r) { return Woken(shopify_.Handle(r)); });
+    router_.Add("POST", "/webhooks/wms", [this](const auto& r) { return Woken(wms_.Handle(r)); });
     router_.Add("GET", "/healthz", ingest::HandleHealthz);
     router_.Add("GET", "/readyz", [this](const auto& r) { return readiness_.Handle(r); });
     router_.Add("GET", "/metrics", [](const auto&) {
@@ -219,6 +248,11 @@ class HttpFrontend {
   }
 
  private:
+  static http::HttpResponse Woken(http::HttpResponse res) {
+    if (res.status == 200) g_work_arrived.Notify();
+    return res;
+  }
+
   SystemClock clock_;
   ingest::StorePool stores_;
   ingest::ShopifyWebhookHandler shopify_;
