@@ -68,31 +68,40 @@ void RunSimulatedWms(const std::string& dsn) {
   }
 }
 
-// Wakes idle runtime loops when this process accepted new work (a webhook), so its first step
-// and first downstream call do not wait out a poll interval. Work that arrives through the
-// database from elsewhere (another serve process) is still found by polling.
+// Wakes the idle runtime loop that owns a workflow (events are sharded by workflow id % loops)
+// when this process accepted new work for it (a webhook), so the first step and the first
+// downstream call do not wait out a poll interval. Only the owner is woken: waking every loop on
+// every delivery turned a webhook flood into a flood of empty polls (measured: accept p99 12 ms
+// -> 5 s at 500/s). Work that arrives through the database from elsewhere (another serve
+// process) is still found by polling.
 class WorkArrived {
  public:
-  void Notify() {
+  explicit WorkArrived(int shards) : shards_(static_cast<size_t>(std::max(shards, 1))) {}
+  void Notify(WorkflowId id) {
+    Shard& s = shards_[static_cast<size_t>(id) % shards_.size()];
     {
-      std::lock_guard lock(mu_);
-      ++generation_;
+      std::lock_guard lock(s.mu);
+      ++s.generation;
     }
-    cv_.notify_all();
+    s.cv.notify_one();
   }
-  // Sleeps up to `at_most`, less when Notify() is called meanwhile.
-  void WaitFor(std::chrono::milliseconds at_most) {
-    std::unique_lock lock(mu_);
-    std::uint64_t seen = generation_;
-    cv_.wait_for(lock, at_most, [&] { return generation_ != seen || g_stop; });
+  // Sleeps up to `at_most`, less when the shard is notified meanwhile.
+  void WaitFor(int shard, std::chrono::milliseconds at_most) {
+    Shard& s = shards_[static_cast<size_t>(shard) % shards_.size()];
+    std::unique_lock lock(s.mu);
+    std::uint64_t seen = s.generation;
+    s.cv.wait_for(lock, at_most, [&] { return s.generation != seen || g_stop; });
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::uint64_t generation_ = 0;
+  struct Shard {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::uint64_t generation = 0;
+  };
+  std::vector<Shard> shards_;
 };
-WorkArrived g_work_arrived;
+std::unique_ptr<WorkArrived> g_work_arrived;  // set before the loops and the HTTP server start
 
 void RunLoop(const std::string& dsn, RuntimeOptions options,
              activities::ActivityExecutor& executor) {
@@ -110,7 +119,7 @@ void RunLoop(const std::string& dsn, RuntimeOptions options,
       // Why back off: an idle engine must not spin on the database; 1..50 ms keeps the pickup
       // of new work quick without polling hard.
       idle_ms = work ? 1 : std::min(idle_ms * 2, 50);
-      if (!work) g_work_arrived.WaitFor(std::chrono::milliseconds(idle_ms));
+      if (!work) g_work_arrived->WaitFor(options.shard, std::chrono::milliseconds(idle_ms));
     } catch (const std::exception& e) {
       std::cerr << "o2c serve [" << options.worker_id << "]: " << e.what() << " (retrying)\n";
       runtime.reset();
@@ -248,8 +257,13 @@ class HttpFrontend {
   }
 
  private:
+  // Accepted (not duplicate) deliveries name their workflow: wake the loop that owns it.
   static http::HttpResponse Woken(http::HttpResponse res) {
-    if (res.status == 200) g_work_arrived.Notify();
+    if (res.status != 200 || !g_work_arrived) return res;
+    Json body = Json::parse(res.body, nullptr, false);
+    if (body.is_object() && body.value("status", "") == "accepted" &&
+        body.contains("workflow_id") && body["workflow_id"].is_number_integer())
+      g_work_arrived->Notify(body["workflow_id"].get<WorkflowId>());
     return res;
   }
 
@@ -311,6 +325,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   std::signal(SIGTERM, RequestStop);
 
   // HTTP first: a webhook endpoint that cannot bind is a failed start, before any work is taken.
+  g_work_arrived = std::make_unique<WorkArrived>(threads);
   ops::ApiOptions api;
   api.ops.dsn = dsn;
   api.runbook_dir = RunbookDir(args);
