@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/ingest/pg_ingest_sql.h"
+#include "engine/pg_errors.h"
 #include "engine/pg_step_sql.h"
 #include "engine/time_text.h"
 
@@ -196,20 +197,6 @@ Duplicate ReadDuplicate(const pqxx::row& r, int first) {
   return d;
 }
 
-// Runs `body` and turns libpqxx's exceptions into StoreError: nothing of libpqxx leaks out.
-template <typename Body>
-auto Translate(const char* what, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const pqxx::sql_error& e) {
-    throw StoreError(std::string(what) + ": " + e.what(), e.sqlstate());
-  } catch (const pqxx::broken_connection& e) {
-    throw StoreError(std::string(what) + ": connection lost: " + e.what(), "08006");
-  } catch (const pqxx::failure& e) {
-    throw StoreError(std::string(what) + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 struct PgWorkflowStore::Connection {
@@ -227,7 +214,7 @@ constexpr const char* kSessionSettings =
     "SET enable_hashjoin = off; SET enable_mergejoin = off; SET TIME ZONE 'UTC'";
 
 PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
-  Translate("connect", [&] {
+  TranslatePg("connect", [&] {
     connection_ = std::make_unique<Connection>(dsn);
     auto& c = connection_->db;
     {
@@ -263,7 +250,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
 PgWorkflowStore::~PgWorkflowStore() = default;
 
 CreatedWorkflow PgWorkflowStore::CreateWorkflow(const NewWorkflow& w, TimePoint now) {
-  return Translate("create workflow", [&] {
+  return TranslatePg("create workflow", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::string correlation =
         w.correlation_id.empty() ? w.type + ":" + w.business_key : w.correlation_id;
@@ -281,7 +268,7 @@ CreatedWorkflow PgWorkflowStore::CreateWorkflow(const NewWorkflow& w, TimePoint 
 }
 
 std::optional<WorkflowRecord> PgWorkflowStore::LoadWorkflow(WorkflowId id) {
-  return Translate("load workflow", [&]() -> std::optional<WorkflowRecord> {
+  return TranslatePg("load workflow", [&]() -> std::optional<WorkflowRecord> {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_workflow_by_id", id);
     if (r.empty()) return std::nullopt;
@@ -291,7 +278,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::LoadWorkflow(WorkflowId id) {
 
 std::optional<WorkflowRecord> PgWorkflowStore::FindWorkflow(const std::string& type,
                                                             const std::string& business_key) {
-  return Translate("find workflow", [&]() -> std::optional<WorkflowRecord> {
+  return TranslatePg("find workflow", [&]() -> std::optional<WorkflowRecord> {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_workflow_by_key", type, business_key);
     if (r.empty()) return std::nullopt;
@@ -309,7 +296,7 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
   unsigned shape = StepShape(steps);
   std::string statement = "commit_steps_" + std::to_string(shape);
   std::vector<std::string> params = CommitStepsParams(steps, shape, now);
-  return Translate("commit step", [&] {
+  return TranslatePg("commit step", [&] {
     if (connection_->prepared_step_shapes.insert(shape).second) {
       connection_->db.prepare(statement, CommitStepsSql(shape));
     }
@@ -333,7 +320,7 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
 std::vector<TaskRecord> PgWorkflowStore::LeaseTasks(const std::string& owner, TimePoint now,
                                                     std::chrono::milliseconds lease_for,
                                                     int batch_size) {
-  return Translate("lease tasks", [&] {
+  return TranslatePg("lease tasks", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("lease_tasks", owner, FormatTimestamp(now),
                                       static_cast<std::int64_t>(lease_for.count()), batch_size);
@@ -346,7 +333,7 @@ std::vector<TaskRecord> PgWorkflowStore::LeaseTasks(const std::string& owner, Ti
 
 bool PgWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
                                      const std::string& last_error, TimePoint now) {
-  return Translate("reschedule task", [&] {
+  return TranslatePg("reschedule task", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r =
         tx.exec_prepared("reschedule_task", id, owner, FormatTimestamp(next_attempt_at), last_error,
@@ -357,7 +344,7 @@ bool PgWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePo
 
 bool PgWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
                                 TimePoint now) {
-  return Translate("defer task", [&] {
+  return TranslatePg("defer task", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("defer_task", id, owner, FormatTimestamp(not_before),
                                       FormatTimestamp(now));
@@ -366,7 +353,7 @@ bool PgWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint n
 }
 
 std::vector<TimerRecord> PgWorkflowStore::DueTimers(TimePoint now, int limit) {
-  return Translate("due timers", [&] {
+  return TranslatePg("due timers", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<TimerRecord> timers;
     for (const auto& row : tx.exec_prepared("due_timers", FormatTimestamp(now), limit)) {
@@ -380,7 +367,7 @@ std::vector<TimerRecord> PgWorkflowStore::DueTimers(TimePoint now, int limit) {
 
 std::vector<EventRecord> PgWorkflowStore::PendingEvents(std::optional<WorkflowId> workflow_id,
                                                         int limit, int shard, int shards) {
-  return Translate("pending events", [&] {
+  return TranslatePg("pending events", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = workflow_id ? tx.exec_prepared("pending_events_of", *workflow_id, limit)
                                  : tx.exec_prepared("pending_events_all", limit, shards, shard);
@@ -392,7 +379,7 @@ std::vector<EventRecord> PgWorkflowStore::PendingEvents(std::optional<WorkflowId
 
 std::vector<EventRecord> PgWorkflowStore::DueEvents(TimePoint now, int limit, int shard,
                                                     int shards) {
-  return Translate("due events", [&] {
+  return TranslatePg("due events", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<EventRecord> events;
     for (const auto& row :
@@ -406,7 +393,7 @@ std::vector<EventRecord> PgWorkflowStore::DueEvents(TimePoint now, int limit, in
 CommitResult PgWorkflowStore::DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
                                          std::int64_t expected_version, TimePoint not_before,
                                          const std::string& reason, TimePoint) {
-  return Translate("defer event", [&]() -> CommitResult {
+  return TranslatePg("defer event", [&]() -> CommitResult {
     pqxx::nontransaction tx(connection_->db);
     pqxx::row r = tx.exec_prepared1("defer_event", event_id, workflow_id, expected_version,
                                     FormatTimestamp(not_before), reason);
@@ -418,7 +405,7 @@ CommitResult PgWorkflowStore::DeferEvent(std::int64_t event_id, WorkflowId workf
 
 std::int64_t PgWorkflowStore::EnqueueEvent(const NewEvent& event, TimePoint now) {
   if (!event.workflow_id) throw StoreError("enqueue event: no target workflow id");
-  return Translate("enqueue event", [&] {
+  return TranslatePg("enqueue event", [&] {
     pqxx::nontransaction tx(connection_->db);
     return tx
         .exec_prepared1("enqueue_event", *event.workflow_id, event.event, event.payload.dump(),
@@ -428,7 +415,7 @@ std::int64_t PgWorkflowStore::EnqueueEvent(const NewEvent& event, TimePoint now)
 }
 
 InboxResult PgWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint now) {
-  return Translate("record delivery", [&]() -> InboxResult {
+  return TranslatePg("record delivery", [&]() -> InboxResult {
     pqxx::nontransaction tx(connection_->db);
     // Why bytea: a malformed delivery may not even be UTF-8, and it must be kept byte for byte.
     pqxx::binarystring body(d.body.data(), d.body.size());
@@ -450,7 +437,7 @@ InboxResult PgWorkflowStore::RecordDelivery(const InboxDelivery& d, TimePoint no
 }
 
 IngestResult PgWorkflowStore::IngestDelivery(const IngestRequest& q, TimePoint now) {
-  return Translate("ingest delivery", [&]() -> IngestResult {
+  return TranslatePg("ingest delivery", [&]() -> IngestResult {
     pqxx::nontransaction tx(connection_->db);
     const std::optional<InboxDelivery>& d = q.delivery;
     const char* source = d ? d->source.c_str() : nullptr;
@@ -480,7 +467,7 @@ IngestResult PgWorkflowStore::IngestDelivery(const IngestRequest& q, TimePoint n
 }
 
 std::vector<InboxRecord> PgWorkflowStore::RecentDeliveries(const std::string& source, int limit) {
-  return Translate("recent deliveries", [&] {
+  return TranslatePg("recent deliveries", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<InboxRecord> out;
     for (const auto& row : tx.exec_prepared("recent_deliveries", source, limit)) {
@@ -505,7 +492,7 @@ std::vector<InboxRecord> PgWorkflowStore::RecentDeliveries(const std::string& so
 }
 
 int PgWorkflowStore::ExpireInboxBodies(TimePoint received_before, int limit) {
-  return Translate("expire inbox bodies", [&] {
+  return TranslatePg("expire inbox bodies", [&] {
     pqxx::nontransaction tx(connection_->db);
     return static_cast<int>(
         tx.exec_prepared("expire_inbox_bodies", FormatTimestamp(received_before), limit)
@@ -514,7 +501,7 @@ int PgWorkflowStore::ExpireInboxBodies(TimePoint received_before, int limit) {
 }
 
 std::optional<WorkflowRecord> PgWorkflowStore::FindReturnByRefundId(const std::string& refund_id) {
-  return Translate("find return by refund", [&]() -> std::optional<WorkflowRecord> {
+  return TranslatePg("find return by refund", [&]() -> std::optional<WorkflowRecord> {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_return_by_refund_id", refund_id);
     if (r.empty()) return std::nullopt;
@@ -523,7 +510,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::FindReturnByRefundId(const std::s
 }
 
 std::int64_t PgWorkflowStore::RecordOperatorAction(const OperatorActionRecord& a, TimePoint now) {
-  return Translate("record operator action", [&] {
+  return TranslatePg("record operator action", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r =
         a.workflow_id
@@ -537,7 +524,7 @@ std::int64_t PgWorkflowStore::RecordOperatorAction(const OperatorActionRecord& a
 }
 
 std::vector<TransitionRecord> PgWorkflowStore::Transitions(WorkflowId id) {
-  return Translate("transitions", [&] {
+  return TranslatePg("transitions", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<TransitionRecord> out;
     for (const auto& row : tx.exec_prepared("select_transitions", id)) {
@@ -551,7 +538,7 @@ std::vector<TransitionRecord> PgWorkflowStore::Transitions(WorkflowId id) {
 }
 
 std::vector<TaskRecord> PgWorkflowStore::Tasks(WorkflowId id) {
-  return Translate("tasks", [&] {
+  return TranslatePg("tasks", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<TaskRecord> out;
     for (const auto& row : tx.exec_prepared("select_tasks", id)) out.push_back(ReadTask(row));
@@ -560,7 +547,7 @@ std::vector<TaskRecord> PgWorkflowStore::Tasks(WorkflowId id) {
 }
 
 std::vector<OperatorActionRecord> PgWorkflowStore::OperatorActions(std::optional<WorkflowId> id) {
-  return Translate("operator actions", [&] {
+  return TranslatePg("operator actions", [&] {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = id ? tx.exec_prepared("select_operator_actions", *id)
                         : tx.exec_prepared("select_operator_actions", nullptr);

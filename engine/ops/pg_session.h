@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/pg_errors.h"
 #include "engine/workflow_store.h"
 
 namespace o2c::ops {
@@ -26,20 +27,6 @@ struct Session {
  private:
   std::set<std::string> prepared_;
 };
-
-// Runs `body`, turning libpqxx's exceptions into StoreError("<what>: ...") with the SQLSTATE.
-template <typename Body>
-auto TranslatePg(const char* what, Body&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const pqxx::sql_error& e) {
-    throw StoreError(std::string(what) + ": " + e.what(), e.sqlstate());
-  } catch (const pqxx::broken_connection& e) {
-    throw StoreError(std::string(what) + ": connection lost: " + e.what(), "08006");
-  } catch (const pqxx::failure& e) {
-    throw StoreError(std::string(what) + ": " + e.what());
-  }
-}
 
 // SQL text reading a timestamptz column as microseconds since the epoch.
 std::string MicrosOf(const std::string& column);
