@@ -28,9 +28,13 @@ fail() {
   exit 1
 }
 free_port() {  # a port nothing listens on (random, so parallel scripts rarely collide)
-  local p
+  # Below the kernel's ephemeral range: an outgoing connection of a test running beside this one
+  # can take any port in that range between our check and the server's bind (seen in CI).
+  local p low
+  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  [ "$low" -gt 12000 ] || low=32768
   while :; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
