@@ -33,7 +33,8 @@ class ChildProcess {
   int status_ = 0;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral range (so outgoing
+// connections cannot take it before the child binds it).
 int FreeLocalPort();
 
 // Polls GET `url` until it answers 200 or `timeout` passes; false on timeout.
