@@ -5,6 +5,7 @@
 
 #include "engine/ingest/pg_ingest_sql.h"
 #include "engine/pg_errors.h"
+#include "engine/pg_rows.h"
 #include "engine/pg_step_sql.h"
 #include "engine/time_text.h"
 
@@ -139,42 +140,6 @@ std::optional<T> Optional(const pqxx::field& f) {
   return f.as<T>();
 }
 
-WorkflowRecord ReadWorkflow(const pqxx::row& r) {
-  WorkflowRecord w;
-  w.id = r[0].as<WorkflowId>();
-  w.type = r[1].as<std::string>();
-  w.business_key = r[2].as<std::string>();
-  w.parent_id = Optional<WorkflowId>(r[3]);
-  w.state = r[4].as<std::string>();
-  w.status = r[5].as<std::string>();
-  w.context = Json::parse(r[6].c_str());
-  w.version = r[7].as<std::int64_t>();
-  w.attention_reason = Optional<std::string>(r[8]);
-  w.correlation_id = r[9].as<std::string>();
-  w.created_at = FromMicros(r[10].as<std::int64_t>());
-  w.updated_at = FromMicros(r[11].as<std::int64_t>());
-  return w;
-}
-
-TaskRecord ReadTask(const pqxx::row& r) {
-  TaskRecord t;
-  t.id = r[0].as<TaskId>();
-  t.workflow_id = r[1].as<WorkflowId>();
-  t.activity = r[2].as<std::string>();
-  t.input = Json::parse(r[3].c_str());
-  t.idempotency_key = r[4].as<std::string>();
-  t.status = r[5].as<std::string>();
-  t.attempt = r[6].as<int>();
-  t.max_attempts = r[7].as<int>();
-  t.next_attempt_at = FromMicros(r[8].as<std::int64_t>());
-  t.lease_owner = Optional<std::string>(r[9]);
-  if (!r[10].is_null()) t.lease_expires_at = FromMicros(r[10].as<std::int64_t>());
-  t.last_error = Optional<std::string>(r[11]);
-  if (!r[12].is_null()) t.result = Json::parse(r[12].c_str());
-  t.compensates = Optional<TaskId>(r[13]);
-  return t;
-}
-
 EventRecord ReadEvent(const pqxx::row& r) {
   EventRecord e{r[0].as<std::int64_t>(), r[1].as<WorkflowId>(),
                 r[2].as<std::string>(),  Json::parse(r[3].c_str()),
@@ -260,10 +225,10 @@ CreatedWorkflow PgWorkflowStore::CreateWorkflow(const NewWorkflow& w, TimePoint 
                                w.status, w.context.dump(), correlation, FormatTimestamp(now))
             : tx.exec_prepared("insert_workflow", w.type, w.business_key, nullptr, w.state,
                                w.status, w.context.dump(), correlation, FormatTimestamp(now));
-    if (!r.empty()) return CreatedWorkflow{ReadWorkflow(r[0]), true};
+    if (!r.empty()) return CreatedWorkflow{ReadWorkflowRow(r[0]), true};
     r = tx.exec_prepared("select_workflow_by_key", w.type, w.business_key);
     if (r.empty()) throw StoreError("create workflow: conflicting row vanished");
-    return CreatedWorkflow{ReadWorkflow(r[0]), false};
+    return CreatedWorkflow{ReadWorkflowRow(r[0]), false};
   });
 }
 
@@ -272,7 +237,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::LoadWorkflow(WorkflowId id) {
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_workflow_by_id", id);
     if (r.empty()) return std::nullopt;
-    return ReadWorkflow(r[0]);
+    return ReadWorkflowRow(r[0]);
   });
 }
 
@@ -282,7 +247,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::FindWorkflow(const std::string& t
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_workflow_by_key", type, business_key);
     if (r.empty()) return std::nullopt;
-    return ReadWorkflow(r[0]);
+    return ReadWorkflowRow(r[0]);
   });
 }
 
@@ -326,7 +291,7 @@ std::vector<TaskRecord> PgWorkflowStore::LeaseTasks(const std::string& owner, Ti
                                       static_cast<std::int64_t>(lease_for.count()), batch_size);
     std::vector<TaskRecord> tasks;
     tasks.reserve(r.size());
-    for (const auto& row : r) tasks.push_back(ReadTask(row));
+    for (const auto& row : r) tasks.push_back(ReadTaskRow(row));
     return tasks;
   });
 }
@@ -505,7 +470,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::FindReturnByRefundId(const std::s
     pqxx::nontransaction tx(connection_->db);
     pqxx::result r = tx.exec_prepared("select_return_by_refund_id", refund_id);
     if (r.empty()) return std::nullopt;
-    return ReadWorkflow(r[0]);
+    return ReadWorkflowRow(r[0]);
   });
 }
 
@@ -541,7 +506,7 @@ std::vector<TaskRecord> PgWorkflowStore::Tasks(WorkflowId id) {
   return TranslatePg("tasks", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<TaskRecord> out;
-    for (const auto& row : tx.exec_prepared("select_tasks", id)) out.push_back(ReadTask(row));
+    for (const auto& row : tx.exec_prepared("select_tasks", id)) out.push_back(ReadTaskRow(row));
     return out;
   });
 }

@@ -51,23 +51,6 @@ std::string WorkflowColumns(const std::string& alias, bool with_context) {
          MicrosOf(p + "created_at") + ", " + MicrosOf(p + "updated_at");
 }
 
-WorkflowRecord ReadWorkflowRow(const pqxx::row& r) {
-  WorkflowRecord w;
-  w.id = r[0].as<WorkflowId>();
-  w.type = r[1].as<std::string>();
-  w.business_key = r[2].as<std::string>();
-  w.parent_id = OptionalField<WorkflowId>(r[3]);
-  w.state = r[4].as<std::string>();
-  w.status = r[5].as<std::string>();
-  w.context = Json::parse(r[6].c_str());
-  w.version = r[7].as<std::int64_t>();
-  w.attention_reason = OptionalField<std::string>(r[8]);
-  w.correlation_id = r[9].as<std::string>();
-  w.created_at = FromMicros(r[10].as<std::int64_t>());
-  w.updated_at = FromMicros(r[11].as<std::int64_t>());
-  return w;
-}
-
 // ---- SessionPool -------------------------------------------------------------------------------
 
 SessionPool::SessionPool(std::string dsn, int max_sessions)

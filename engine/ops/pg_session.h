@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/pg_errors.h"
+#include "engine/pg_rows.h"
 #include "engine/workflow_store.h"
 
 namespace o2c::ops {
@@ -45,6 +46,5 @@ std::optional<T> OptionalField(const pqxx::field& f) {
 // The workflow columns in the order ReadWorkflowRow reads them, prefixed by `alias.` when given.
 // Without context the column reads as '{}' (lists do not need it and it can be large).
 std::string WorkflowColumns(const std::string& alias, bool with_context);
-WorkflowRecord ReadWorkflowRow(const pqxx::row& row);
 
 }  // namespace o2c::ops

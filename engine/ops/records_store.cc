@@ -100,23 +100,9 @@ std::optional<TimePoint> OptionalTime(const pqxx::field& f) {
   return FromMicros(f.as<std::int64_t>());
 }
 
-TaskView ReadTaskRow(const pqxx::row& r) {
+TaskView ReadTaskView(const pqxx::row& r) {
   TaskView v;
-  TaskRecord& t = v.task;
-  t.id = r[0].as<TaskId>();
-  t.workflow_id = r[1].as<WorkflowId>();
-  t.activity = r[2].as<std::string>();
-  t.input = Json::parse(r[3].c_str());
-  t.idempotency_key = r[4].as<std::string>();
-  t.status = r[5].as<std::string>();
-  t.attempt = r[6].as<int>();
-  t.max_attempts = r[7].as<int>();
-  t.next_attempt_at = FromMicros(r[8].as<std::int64_t>());
-  t.lease_owner = OptionalField<std::string>(r[9]);
-  t.lease_expires_at = OptionalTime(r[10]);
-  t.last_error = OptionalField<std::string>(r[11]);
-  if (!r[12].is_null()) t.result = Json::parse(r[12].c_str());
-  t.compensates = OptionalField<TaskId>(r[13]);
+  v.task = ReadTaskRow(r);
   v.created_at = FromMicros(r[14].as<std::int64_t>());
   v.updated_at = FromMicros(r[15].as<std::int64_t>());
   return v;
@@ -143,7 +129,7 @@ void ReadRecordsOf(pqxx::transaction_base& tx, WorkflowRecords& out) {
                          r[6].as<std::string>(), FromMicros(r[7].as<std::int64_t>())});
   }
   for (const auto& r : tx.exec_prepared("ops_select_tasks", id_array))
-    out.tasks.push_back(ReadTaskRow(r));
+    out.tasks.push_back(ReadTaskView(r));
   for (const auto& r : tx.exec_prepared("ops_select_timers", id_array)) {
     TimerView v;
     v.timer = TimerRecord{r[0].as<std::int64_t>(), r[1].as<WorkflowId>(), r[2].as<std::string>(),

@@ -1,0 +1,52 @@
+#include "engine/pg_rows.h"
+
+#include "engine/time_text.h"
+
+namespace o2c {
+namespace {
+
+template <typename T>
+std::optional<T> Nullable(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<T>();
+}
+
+}  // namespace
+
+WorkflowRecord ReadWorkflowRow(const pqxx::row& r) {
+  WorkflowRecord w;
+  w.id = r[0].as<WorkflowId>();
+  w.type = r[1].as<std::string>();
+  w.business_key = r[2].as<std::string>();
+  w.parent_id = Nullable<WorkflowId>(r[3]);
+  w.state = r[4].as<std::string>();
+  w.status = r[5].as<std::string>();
+  w.context = Json::parse(r[6].c_str());
+  w.version = r[7].as<std::int64_t>();
+  w.attention_reason = Nullable<std::string>(r[8]);
+  w.correlation_id = r[9].as<std::string>();
+  w.created_at = FromMicros(r[10].as<std::int64_t>());
+  w.updated_at = FromMicros(r[11].as<std::int64_t>());
+  return w;
+}
+
+TaskRecord ReadTaskRow(const pqxx::row& r) {
+  TaskRecord t;
+  t.id = r[0].as<TaskId>();
+  t.workflow_id = r[1].as<WorkflowId>();
+  t.activity = r[2].as<std::string>();
+  t.input = Json::parse(r[3].c_str());
+  t.idempotency_key = r[4].as<std::string>();
+  t.status = r[5].as<std::string>();
+  t.attempt = r[6].as<int>();
+  t.max_attempts = r[7].as<int>();
+  t.next_attempt_at = FromMicros(r[8].as<std::int64_t>());
+  t.lease_owner = Nullable<std::string>(r[9]);
+  if (!r[10].is_null()) t.lease_expires_at = FromMicros(r[10].as<std::int64_t>());
+  t.last_error = Nullable<std::string>(r[11]);
+  if (!r[12].is_null()) t.result = Json::parse(r[12].c_str());
+  t.compensates = Nullable<TaskId>(r[13]);
+  return t;
+}
+
+}  // namespace o2c
