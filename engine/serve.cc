@@ -244,8 +244,8 @@ class HttpFrontend {
     server_ = std::make_unique<http::HttpServer>(options, [this](const http::HttpRequest& r) {
       auto start = std::chrono::steady_clock::now();
       http::HttpResponse res = router_(r);
-      metrics::CountHttp(
-          metrics::Registry::Default(), RouteLabel(r.path), res.status,
+      http_metrics_.Count(
+          RouteLabel(r.path), res.status,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       return res;
     });
@@ -273,6 +273,7 @@ class HttpFrontend {
   ingest::WmsWebhookHandler wms_;
   ingest::ReadinessProbe readiness_;
   ops::ApiHandler api_;
+  metrics::HttpMetrics http_metrics_{metrics::Registry::Default()};
   ingest::Router router_;
   std::unique_ptr<http::HttpServer> server_;
 };
@@ -355,6 +356,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
 
   std::string worker = args.GetOr("worker-id", "serve-" + std::to_string(getpid()));
   std::vector<std::thread> loops;
+  metrics::StepMetrics steps(metrics::Registry::Default());
   for (int i = 0; i < threads; ++i) {
     RuntimeOptions options;
     options.worker_id = worker + "-" + std::to_string(i);
@@ -363,9 +365,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
     options.shards = threads;
     options.seed = std::hash<std::string>{}(options.worker_id);
     options.gate = &gate;
-    options.on_committed = [](WorkflowId, const std::string& event) {
-      metrics::CountStep(metrics::Registry::Default(), event);
-    };
+    options.on_committed = [&steps](WorkflowId, const std::string& event) { steps.Count(event); };
     options.policy_for = [&policies](const std::string& activity) {
       auto retry = policies.ForActivity(activity).backoff;
       return RetryPolicy{retry.max_attempts, retry.base, retry.cap};

@@ -27,21 +27,23 @@ activities::Outcome MeteredExecutor::Execute(const activities::ActivityCall& cal
   return outcome;
 }
 
-void CountStep(Registry& registry, const std::string& event) {
-  // Looked up per call (a short scan under the registry's lock), so any registry works.
-  Counter& steps =
-      registry.AddCounter("o2c_steps_total", "Committed workflow steps by event", {"event"});
-  steps.Inc({event});
-}
+StepMetrics::StepMetrics(Registry& registry)
+    : steps_(
+          registry.AddCounter("o2c_steps_total", "Committed workflow steps by event", {"event"})) {}
 
-void CountHttp(Registry& registry, const std::string& route, int status, double seconds) {
-  Counter& requests = registry.AddCounter(
-      "o2c_http_requests_total", "Served HTTP requests by route and status", {"route", "status"});
-  static Histogram& latency =
-      registry.AddHistogram("o2c_http_request_seconds", "Time to answer HTTP requests by route",
-                            {"route"}, LatencyBuckets());
-  requests.Inc({route, std::to_string(status)});
-  latency.Observe({route}, seconds);
+void StepMetrics::Count(const std::string& event) { steps_.Inc({event}); }
+
+HttpMetrics::HttpMetrics(Registry& registry)
+    : requests_(registry.AddCounter("o2c_http_requests_total",
+                                    "Served HTTP requests by route and status",
+                                    {"route", "status"})),
+      latency_(registry.AddHistogram("o2c_http_request_seconds",
+                                     "Time to answer HTTP requests by route", {"route"},
+                                     LatencyBuckets())) {}
+
+void HttpMetrics::Count(const std::string& route, int status, double seconds) {
+  requests_.Inc({route, std::to_string(status)});
+  latency_.Observe({route}, seconds);
 }
 
 void InstallDatabaseGauges(Registry& registry, const std::string& dsn) {

@@ -30,12 +30,28 @@ class MeteredExecutor : public activities::ActivityExecutor {
   Histogram& seconds_;
 };
 
-// Counts a committed step (the runtime's on_committed observer).
-void CountStep(Registry& registry, const std::string& event);
+// Counts committed steps by event (the runtime's on_committed observer). Built once: the family
+// is looked up in the registry here, so a step costs one counter update.
+class StepMetrics {
+ public:
+  explicit StepMetrics(Registry& registry);
+  void Count(const std::string& event);
 
-// Counts and times one served request. `route` is the route pattern, not the raw path, so
-// the label set stays small ("/webhooks/shopify", "/api/workflows/{id}", "other").
-void CountHttp(Registry& registry, const std::string& route, int status, double seconds);
+ private:
+  Counter& steps_;
+};
+
+// Counts and times served requests. `route` is the route family, not the raw path, so the label
+// set stays small ("/webhooks/shopify", "/api", "other"). Built once, like StepMetrics.
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(Registry& registry);
+  void Count(const std::string& route, int status, double seconds);
+
+ private:
+  Counter& requests_;
+  Histogram& latency_;
+};
 
 // Refreshes the workflow and task gauges from the database on every scrape (one query each,
 // on a connection of its own). A database error leaves the last values and counts
