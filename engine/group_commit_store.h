@@ -58,6 +58,9 @@ class GroupCommitStore final : public WorkflowStore {
                  TimePoint now) override {
     return inner_.DeferTask(id, owner, not_before, now);
   }
+  std::optional<TimePoint> NextDueAt(int shard, int shards) override {
+    return inner_.NextDueAt(shard, shards);
+  }
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override {
     return inner_.DueTimers(now, limit);
   }

@@ -268,6 +268,25 @@ bool MemoryWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoi
   return true;
 }
 
+std::optional<TimePoint> MemoryWorkflowStore::NextDueAt(int shard, int shards) {
+  std::lock_guard lock(mutex_);
+  std::optional<TimePoint> next;
+  auto consider = [&next](TimePoint at) {
+    if (!next || at < *next) next = at;
+  };
+  for (const auto& [id, t] : tasks_) {
+    if (t.status == "pending") consider(t.next_attempt_at);
+    if (t.status == "leased" && t.lease_expires_at) consider(*t.lease_expires_at);
+  }
+  for (const auto& [id, t] : timers_)
+    if (!t.fired && !t.cancelled) consider(t.record.fire_at);
+  for (const auto& [id, e] : events_) {
+    bool in_shard = shards <= 1 || e.record.workflow_id % shards == shard;
+    if (!e.processed && in_shard) consider(e.record.not_before.value_or(e.record.created_at));
+  }
+  return next;
+}
+
 std::vector<TimerRecord> MemoryWorkflowStore::DueTimers(TimePoint now, int limit) {
   std::lock_guard lock(mutex_);
   std::vector<TimerRecord> due;

@@ -73,6 +73,21 @@ const char* kDueTimers =
     " WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1"
     " ORDER BY fire_at, id LIMIT $2";
 
+// Each arm reads the first entry of its own partial index (0001/0002), so an idle loop's one
+// question costs four index probes, however many rows are queued or deferred.
+const char* kNextDueAt = "SELECT " O2C_MICROS(
+    "least("
+    "  (SELECT CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END"
+    "     FROM tasks WHERE status IN ('pending', 'leased')"
+    "    ORDER BY CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END"
+    "    LIMIT 1),"
+    "  (SELECT fire_at FROM timers WHERE fired_at IS NULL AND cancelled_at IS NULL"
+    "    ORDER BY fire_at LIMIT 1),"
+    "  (SELECT created_at FROM events WHERE processed_at IS NULL AND not_before IS NULL"
+    "      AND ($2 = 1 OR workflow_id % $2 = $1) ORDER BY id LIMIT 1),"
+    "  (SELECT not_before FROM events WHERE processed_at IS NULL AND not_before IS NOT NULL"
+    "      AND ($2 = 1 OR workflow_id % $2 = $1) ORDER BY not_before LIMIT 1))");
+
 #define O2C_EVENT_COLUMNS                                       \
   "id, workflow_id, event, payload::text, source, " O2C_MICROS( \
       "created_at") ", deferrals, " O2C_MICROS("not_before") ", deferred_reason"
@@ -192,6 +207,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("lease_tasks", kLeaseTasks);
     c.prepare("reschedule_task", kRescheduleTask);
     c.prepare("defer_task", kDeferTask);
+    c.prepare("next_due_at", kNextDueAt);
     c.prepare("due_timers", kDueTimers);
     c.prepare("pending_events_of", kPendingEventsOf);
     c.prepare("pending_events_all", kPendingEventsAll);
@@ -314,6 +330,15 @@ bool PgWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint n
     pqxx::result r = tx.exec_prepared("defer_task", id, owner, FormatTimestamp(not_before),
                                       FormatTimestamp(now));
     return r.affected_rows() == 1;
+  });
+}
+
+std::optional<TimePoint> PgWorkflowStore::NextDueAt(int shard, int shards) {
+  return TranslatePg("next due time", [&]() -> std::optional<TimePoint> {
+    pqxx::nontransaction tx(connection_->db);
+    pqxx::row row = tx.exec_prepared1("next_due_at", shard, shards);
+    if (row[0].is_null()) return std::nullopt;
+    return FromMicros(row[0].as<std::int64_t>());
   });
 }
 

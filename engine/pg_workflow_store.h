@@ -31,6 +31,7 @@ class PgWorkflowStore final : public WorkflowStore {
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
                       const std::string& last_error, TimePoint now) override;
   bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before, TimePoint now) override;
+  std::optional<TimePoint> NextDueAt(int shard, int shards) override;
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
   std::vector<EventRecord> PendingEvents(std::optional<WorkflowId> workflow_id, int limit,
                                          int shard = 0, int shards = 1) override;

@@ -228,6 +228,11 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
   std::vector<TaskRecord> tasks =
       store_.LeaseTasks(options_.worker_id, clock_.Now(), options_.lease_for, limit);
   for (const TaskRecord& task : tasks) {
+    if (options_.stopping && options_.stopping()) {
+      // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.
+      store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
+      continue;
+    }
     activities::ActivityCall call{task.id,    task.workflow_id,     task.activity,
                                   task.input, task.idempotency_key, task.attempt,
                                   ""};

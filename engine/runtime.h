@@ -68,6 +68,10 @@ struct RuntimeOptions {
   std::chrono::milliseconds defer_first{500};
   std::chrono::milliseconds defer_cap{60'000};
   std::chrono::milliseconds defer_limit{3'600'000};
+  // Graceful shutdown: once this answers true, RunTasks runs no further call of its leased batch
+  // and gives those tasks back unattempted (due at once, for whichever worker runs next) instead
+  // of holding them until their leases expire.
+  std::function<bool()> stopping;
   // Observers for benches and metrics: a step was committed; an input is about to be applied.
   std::function<void(WorkflowId, const std::string& event)> on_committed;
   std::function<void(WorkflowId)> on_dispatch;
@@ -96,8 +100,12 @@ class Runtime {
   int FireDueTimers(int limit = 100);
 
   // Leases up to `limit` due tasks, runs each with `executor`, and commits each outcome with the
-  // step it causes. Returns how many tasks were run.
+  // step it causes. Returns how many tasks were leased (run, deferred by the gate, or given back
+  // because `stopping` said so).
   int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
+
+  // When this runtime's loops next have work (WorkflowStore::NextDueAt for its shard).
+  std::optional<TimePoint> NextDueAt() { return store_.NextDueAt(options_.shard, options_.shards); }
 
   // Runs the three loops until none has anything to do (or `max_rounds` pass). For tests and the
   // in-process bench. Returns the number of rounds that did work.

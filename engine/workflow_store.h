@@ -315,6 +315,12 @@ class WorkflowStore {
   virtual bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
                          TimePoint now) = 0;
 
+  // When the loops next have work, so an idle loop can sleep until then instead of polling: the
+  // earliest of a pending task's next attempt, a leased task's lease expiry (its worker may have
+  // died), an unfired timer, and an event of shard `shard` (ready ones count as due at once).
+  // nullopt: nothing is queued at all. Times may lie in the past (work is due now).
+  virtual std::optional<TimePoint> NextDueAt(int shard, int shards) = 0;
+
   // Timers due at `now` that have neither fired nor been cancelled, oldest first.
   virtual std::vector<TimerRecord> DueTimers(TimePoint now, int limit) = 0;
 

@@ -339,6 +339,25 @@ TYPED_TEST_P(StoreConformance, DeferredTaskComesBackWithoutSpendingAnAttempt) {
   EXPECT_EQ(task.attempt, 0);
 }
 
+TYPED_TEST_P(StoreConformance, NextDueAtIsTheEarliestQueuedWork) {
+  using std::chrono::seconds;
+  auto& store = *this->store_;
+  EXPECT_FALSE(store.NextDueAt(0, 1).has_value());
+  auto w = this->Create("shop/1");
+  StepCommit s = this->Step(w, "a", "k");
+  s.timers.push_back({"ship_sla", this->now_ + std::chrono::hours(1)});
+  ASSERT_TRUE(this->IsCommitted(store.CommitStep(s, this->now_)));
+  EXPECT_EQ(store.NextDueAt(0, 1), this->now_);  // the new task is due at once
+  auto task = store.LeaseTasks("w", this->now_, seconds(30), 1).at(0);
+  EXPECT_EQ(store.NextDueAt(0, 1), this->now_ + seconds(30));  // its lease may be abandoned
+  ASSERT_TRUE(store.RescheduleTask(task.id, "w", this->now_ + seconds(2), "503", this->now_));
+  EXPECT_EQ(store.NextDueAt(0, 1), this->now_ + seconds(2));
+  store.EnqueueEvent({w.id, "", "", "order_cancelled", {}, "webhook"}, this->now_ + seconds(1));
+  EXPECT_EQ(store.NextDueAt(static_cast<int>(w.id % 3), 3), this->now_ + seconds(1));
+  // Another shard's event is not this loop's work.
+  EXPECT_EQ(store.NextDueAt(static_cast<int>((w.id + 1) % 3), 3), this->now_ + seconds(2));
+}
+
 TYPED_TEST_P(StoreConformance, DeadTaskNeedsItsLastError) {
   auto w = this->Create("shop/1");
   ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(this->Step(w, "a", "k"), this->now_)));
@@ -545,8 +564,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     StatusIsRunningWhileATaskIsDue, RepeatedIdempotencyKeyIsNotASecondTask,
     FourWorkersLeaseTenThousandTasksEachExactlyOnce, LeaseRespectsDueTimeAndBatchSize,
     ExpiredLeaseIsTakenByAnotherWorkerAndTheFirstLosesIt, RescheduledTaskComesBackAtItsTime,
-    DeferredTaskComesBackWithoutSpendingAnAttempt, DeadTaskNeedsItsLastError,
-    TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
+    DeferredTaskComesBackWithoutSpendingAnAttempt, NextDueAtIsTheEarliestQueuedWork,
+    DeadTaskNeedsItsLastError, TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
     ChildrenStartOnceWithTheirFirstEvent, CompensationTaskPointsAtWhatItUndoes,
     DuplicateInboxDeliveryIsDetected, OperatorActionsNeedAReasonAndAreRecordedWithTheStep,
     BatchCommitsEachStepOnItsOwnChecks);
