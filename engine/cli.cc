@@ -21,8 +21,10 @@ commands:
   migrate [--status]          apply pending schema migrations (or show their state)
   serve [--threads 4] [--activities scripted|inprocess|http] [--lease-ms 30000] [--config FILE]
         [--listen 127.0.0.1:8080|off] [--http-threads 4] [--inbox-retention 30d] [--runbooks DIR]
+        [--max-idle-ms 5000]
                               the engine until SIGINT/SIGTERM: webhooks, runtime, operator API,
-                              console (GET /), /metrics, /healthz, /readyz
+                              console (GET /), /metrics, /healthz, /readyz; SIGTERM finishes the
+                              calls in flight and gives back the leases not yet started
   submit-orders [--count 100] [--prefix order]
                               start synthetic order workflows without webhooks (tests, benches)
   bench store [--concurrency 1,8,32] [--seconds 10]

@@ -181,6 +181,7 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
     CommitResult r = store_.CommitStep(step, now);
     if (std::holds_alternative<Committed>(r)) {
       if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
+      if (options_.on_events_queued && !step.events.empty()) options_.on_events_queued(id);
       return t.rejected ? StepResult::kRejected : StepResult::kApplied;
     }
     if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;

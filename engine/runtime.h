@@ -75,6 +75,8 @@ struct RuntimeOptions {
   // Observers for benches and metrics: a step was committed; an input is about to be applied.
   std::function<void(WorkflowId, const std::string& event)> on_committed;
   std::function<void(WorkflowId)> on_dispatch;
+  // A committed step of workflow `id` queued events for other workflows (children, its parent).
+  std::function<void(WorkflowId)> on_events_queued;
 };
 
 // What happened to one input. kDeferred: an event that came too early was put back for later.

@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
-#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
@@ -29,6 +29,8 @@
 #include "engine/runtime.h"
 #include "engine/shopify_samples.h"
 #include "engine/stuck_policy.h"
+#include "engine/work_channel.h"
+#include "engine/worker_pool.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
@@ -36,6 +38,14 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void RequestStop(int) { g_stop = true; }
+
+// Set while the worker pool runs: webhook handlers and the simulated WMS wake the loop that owns
+// the workflow they queued an event for, so the first step does not wait for the loop's timer.
+std::atomic<WorkerPool*> g_pool{nullptr};
+
+void WakeOwner(WorkflowId id) {
+  if (WorkerPool* pool = g_pool.load()) pool->Wake(id);
+}
 
 // The simulated WMS (--activities scripted and inprocess): ships every fulfilment it accepted.
 // State-driven and idempotent (at most one `shipped` per shipment), so it survives crashes like a
@@ -50,7 +60,8 @@ constexpr const char* kShipAccepted =
     "   FROM workflows w"
     "  WHERE w.type = 'shipment' AND w.state = 'awaiting_pick'"
     "    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.workflow_id = w.id AND e.event = 'shipped')"
-    "  LIMIT 500";
+    "  LIMIT 500"
+    " RETURNING workflow_id";
 
 void RunSimulatedWms(const std::string& dsn) {
   pqxx::connection c(dsn);
@@ -59,8 +70,10 @@ void RunSimulatedWms(const std::string& dsn) {
     try {
       pqxx::work tx(c);
       tx.exec("SELECT pg_advisory_xact_lock(hashtext('o2c.simulated_wms'))");
-      shipped = static_cast<int>(tx.exec(kShipAccepted).affected_rows());
+      pqxx::result queued = tx.exec(kShipAccepted);
       tx.commit();
+      shipped = static_cast<int>(queued.size());
+      for (const auto& row : queued) WakeOwner(row[0].as<WorkflowId>());
     } catch (const std::exception& e) {
       std::cerr << "o2c serve: simulated WMS: " << e.what() << "\n";
     }
@@ -68,65 +81,28 @@ void RunSimulatedWms(const std::string& dsn) {
   }
 }
 
-// Wakes the idle runtime loop that owns a workflow (events are sharded by workflow id % loops)
-// when this process accepted new work for it (a webhook), so the first step and the first
-// downstream call do not wait out a poll interval. Only the owner is woken: waking every loop on
-// every delivery turned a webhook flood into a flood of empty polls (measured: accept p99 12 ms
-// -> 5 s at 500/s). Work that arrives through the database from elsewhere (another serve
-// process) is still found by polling.
-class WorkArrived {
- public:
-  explicit WorkArrived(int shards) : shards_(static_cast<size_t>(std::max(shards, 1))) {}
-  void Notify(WorkflowId id) {
-    Shard& s = shards_[static_cast<size_t>(id) % shards_.size()];
-    {
-      std::lock_guard lock(s.mu);
-      ++s.generation;
-    }
-    s.cv.notify_one();
-  }
-  // Sleeps up to `at_most`, less when the shard is notified meanwhile.
-  void WaitFor(int shard, std::chrono::milliseconds at_most) {
-    Shard& s = shards_[static_cast<size_t>(shard) % shards_.size()];
-    std::unique_lock lock(s.mu);
-    std::uint64_t seen = s.generation;
-    s.cv.wait_for(lock, at_most, [&] { return s.generation != seen || g_stop; });
-  }
-
- private:
-  struct Shard {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::uint64_t generation = 0;
-  };
-  std::vector<Shard> shards_;
-};
-std::unique_ptr<WorkArrived> g_work_arrived;  // set before the loops and the HTTP server start
-
-void RunLoop(const std::string& dsn, RuntimeOptions options,
-             activities::ActivityExecutor& executor) {
-  SystemClock clock;
-  std::unique_ptr<PgWorkflowStore> store;
-  std::unique_ptr<Runtime> runtime;
-  int idle_ms = 1;
-  while (!g_stop) {
-    try {
-      if (!store) {
-        store = std::make_unique<PgWorkflowStore>(dsn);
-        runtime = std::make_unique<Runtime>(*store, clock, options);
-      }
-      int work = runtime->ProcessEvents() + runtime->FireDueTimers() + runtime->RunTasks(executor);
-      // Why back off: an idle engine must not spin on the database; 1..50 ms keeps the pickup
-      // of new work quick without polling hard.
-      idle_ms = work ? 1 : std::min(idle_ms * 2, 50);
-      if (!work) g_work_arrived->WaitFor(options.shard, std::chrono::milliseconds(idle_ms));
-    } catch (const std::exception& e) {
-      std::cerr << "o2c serve [" << options.worker_id << "]: " << e.what() << " (retrying)\n";
-      runtime.reset();
-      store.reset();  // reconnect
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
+// /metrics: how often the loops ran, how many rounds found nothing, NOTIFYs received. Read from
+// the running pool at scrape time; the families are counters, so only what is new is added.
+void InstallWorkerPoolMetrics() {
+  auto& r = metrics::Registry::Default();
+  auto& rounds =
+      r.AddCounter("o2c_worker_rounds_total",
+                   "Worker loop rounds; idle ones found no work and parked the loop", {"result"});
+  auto& notifications = r.AddCounter("o2c_worker_notifications_total",
+                                     "LISTEN o2c_work notifications received from the database");
+  auto seen = std::make_shared<std::pair<std::mutex, WorkerPool::Counters>>();
+  r.OnScrape([&rounds, &notifications, seen] {
+    WorkerPool* pool = g_pool.load();
+    if (!pool) return;
+    WorkerPool::Counters now = pool->counters();
+    std::lock_guard lock(seen->first);
+    WorkerPool::Counters& last = seen->second;
+    rounds.Inc({"busy"}, static_cast<double>((now.rounds - now.idle_rounds) -
+                                             (last.rounds - last.idle_rounds)));
+    rounds.Inc({"idle"}, static_cast<double>(now.idle_rounds - last.idle_rounds));
+    notifications.Inc({}, static_cast<double>(now.notifications - last.notifications));
+    last = now;
+  });
 }
 
 // Raw webhook bodies older than `retention` lose their body (INTERFACES.md "Security").
@@ -259,11 +235,11 @@ class HttpFrontend {
  private:
   // Accepted (not duplicate) deliveries name their workflow: wake the loop that owns it.
   static http::HttpResponse Woken(http::HttpResponse res) {
-    if (res.status != 200 || !g_work_arrived) return res;
+    if (res.status != 200) return res;
     Json body = Json::parse(res.body, nullptr, false);
     if (body.is_object() && body.value("status", "") == "accepted" &&
         body.contains("workflow_id") && body["workflow_id"].is_number_integer())
-      g_work_arrived->Notify(body["workflow_id"].get<WorkflowId>());
+      WakeOwner(body["workflow_id"].get<WorkflowId>());
     return res;
   }
 
@@ -283,14 +259,17 @@ class HttpFrontend {
 int RunServeCommand(const std::vector<std::string>& raw) {
   CliArgs args(raw,
                {"database-url", "threads", "activities", "worker-id", "lease-ms", "config",
-                "listen", "http-threads", "inbox-retention", "runbooks"},
+                "listen", "http-threads", "inbox-retention", "runbooks", "max-idle-ms"},
                {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
   int lease_ms = args.GetInt("lease-ms", 30'000);
   int http_threads = args.GetInt("http-threads", 4);
+  int max_idle_ms = args.GetInt("max-idle-ms", 5'000);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
+  if (max_idle_ms < 10 || max_idle_ms > 600'000)
+    throw UsageError("--max-idle-ms must be between 10 and 600000 (milliseconds)");
   if (http_threads < 1 || http_threads > 64)
     throw UsageError("--http-threads must be between 1 and 64");
   std::chrono::seconds retention = ingest::kDefaultInboxRetention;
@@ -326,7 +305,6 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   std::signal(SIGTERM, RequestStop);
 
   // HTTP first: a webhook endpoint that cannot bind is a failed start, before any work is taken.
-  g_work_arrived = std::make_unique<WorkArrived>(threads);
   ops::ApiOptions api;
   api.ops.dsn = dsn;
   api.runbook_dir = RunbookDir(args);
@@ -355,14 +333,16 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   }
 
   std::string worker = args.GetOr("worker-id", "serve-" + std::to_string(getpid()));
-  std::vector<std::thread> loops;
   metrics::StepMetrics steps(metrics::Registry::Default());
-  for (int i = 0; i < threads; ++i) {
+  WorkerPoolOptions pool_options;
+  pool_options.dsn = dsn;
+  pool_options.loops = threads;
+  pool_options.executor = executor.get();
+  pool_options.max_idle = std::chrono::milliseconds(max_idle_ms);
+  pool_options.runtime_options = [&](int shard) {
     RuntimeOptions options;
-    options.worker_id = worker + "-" + std::to_string(i);
+    options.worker_id = worker + "-" + std::to_string(shard);
     options.lease_for = std::chrono::milliseconds(lease_ms);
-    options.shard = i;
-    options.shards = threads;
     options.seed = std::hash<std::string>{}(options.worker_id);
     options.gate = &gate;
     options.on_committed = [&steps](WorkflowId, const std::string& event) { steps.Count(event); };
@@ -370,13 +350,24 @@ int RunServeCommand(const std::vector<std::string>& raw) {
       auto retry = policies.ForActivity(activity).backoff;
       return RetryPolicy{retry.max_attempts, retry.base, retry.cap};
     };
-    loops.emplace_back(RunLoop, dsn, options, std::ref(*executor));
-  }
-  if (ModeNeedsSimulatedWms(mode)) loops.emplace_back(RunSimulatedWms, dsn);
-  loops.emplace_back(RunInboxRetention, dsn, retention);
-  std::cerr << "o2c serve: " << threads << " runtime threads (" << mode << " activities)\n";
-  for (auto& t : loops) t.join();
+    return options;
+  };
+  WorkerPool pool(std::move(pool_options));
+  InstallWorkerPoolMetrics();
+  pool.Start();
+  g_pool = &pool;
+  std::vector<std::thread> helpers;
+  if (ModeNeedsSimulatedWms(mode)) helpers.emplace_back(RunSimulatedWms, dsn);
+  helpers.emplace_back(RunInboxRetention, dsn, retention);
+  std::cerr << "o2c serve: " << threads << " runtime loops (" << mode << " activities)\n";
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Graceful: stop taking webhooks, let every loop finish the call it is making and give back
+  // the leases it has not started, then stop the helpers.
+  std::cerr << "o2c serve: stopping\n";
   frontend.Stop();
+  g_pool = nullptr;
+  pool.Stop();
+  for (auto& t : helpers) t.join();
   std::cerr << "o2c serve: stopped\n";
   return 0;
 }
@@ -401,6 +392,9 @@ int RunSubmitOrdersCommand(const std::vector<std::string>& raw) {
     runtime.StartOrSignal("order", key, {"order_received", {{"order", order.value()}}},
                           "webhook:shopify");
   }
+  // Tell running `serve` processes at once rather than at their next look (work_channel.h).
+  pqxx::connection notify(dsn);
+  pqxx::nontransaction(notify).exec_params(kNotifyWorkSql, "");
   std::cout << "submitted " << count << " orders\n";
   return 0;
 }

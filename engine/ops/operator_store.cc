@@ -2,6 +2,7 @@
 
 #include "engine/ops/records_sql.h"
 #include "engine/time_text.h"
+#include "engine/work_channel.h"
 
 namespace o2c::ops {
 namespace {
@@ -147,6 +148,10 @@ ActionOutcome PerformAction(Session& session, WorkflowId id, const ActionRequest
     }
     body["operator_action_id"] = InsertAction(tx, audit, now);
     body["transition_seq"] = seq;
+    // Running `serve` processes pick the work up at once (delivered at commit; work_channel.h).
+    tx.exec_params(kNotifyWorkSql, std::to_string(id));
+    for (const EventToEnqueue& e : plan.events)
+      if (e.workflow_id != id) tx.exec_params(kNotifyWorkSql, std::to_string(e.workflow_id));
     tx.commit();
     return {ActionOutcome::Kind::kDone,
             req.action + " of workflow " + std::to_string(id) + " done: " + plan.from_state +

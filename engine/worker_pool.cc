@@ -1,0 +1,260 @@
+#include "engine/worker_pool.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <iostream>
+#include <pqxx/pqxx>
+
+#include "engine/pg_workflow_store.h"
+#include "engine/work_channel.h"
+
+namespace o2c {
+
+namespace asio = boost::asio;
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+namespace {
+// A loop whose round found nothing although the store says work is due (another worker's lease on
+// it, a race with a commit) looks again after this, not at once: no spinning on the database.
+constexpr auto kShortestPark = std::chrono::milliseconds(2);
+}  // namespace
+
+struct WorkerPool::Loop {
+  Loop(asio::io_context& io, int shard_index)
+      : strand(asio::make_strand(io)), timer(strand), shard(shard_index) {}
+  Strand strand;
+  asio::steady_timer timer;
+  int shard;
+  // Strand-only state:
+  bool parked = false;  // waiting on `timer`
+  bool woken = false;   // a wake arrived while a round ran: run another before parking
+  std::unique_ptr<PgWorkflowStore> store;
+  std::unique_ptr<Runtime> runtime;
+};
+
+// The LISTEN side: its own connection, whose socket the io_context watches; every notification
+// wakes loops. A lost connection is reopened every second; meanwhile loops still wake on their
+// timers, so nothing but latency is lost.
+class WorkerPool::Listener {
+ public:
+  explicit Listener(WorkerPool& pool)
+      : pool_(pool), strand_(asio::make_strand(pool.io_)), retry_(strand_), socket_(strand_) {}
+
+  void Start() {
+    asio::post(strand_, [this] { Connect(); });
+  }
+  void Stop() {
+    asio::post(strand_, [this] {
+      stopped_ = true;
+      retry_.cancel();
+      Close();
+    });
+  }
+
+ private:
+  class Receiver final : public pqxx::notification_receiver {
+   public:
+    Receiver(pqxx::connection_base& c, WorkerPool& pool)
+        : pqxx::notification_receiver(c, kWorkChannel), pool_(pool) {}
+    void operator()(const std::string& payload, int) override {
+      ++pool_.notifications_;
+      WorkflowId id = 0;
+      try {
+        id = payload.empty() ? 0 : std::stoll(payload);
+      } catch (const std::exception&) {
+        id = 0;  // not ours to judge: look everywhere
+      }
+      if (id > 0) {
+        pool_.Wake(id);
+      } else {
+        pool_.WakeAll();
+      }
+    }
+
+   private:
+    WorkerPool& pool_;
+  };
+
+  void Connect() {
+    if (stopped_) return;
+    try {
+      connection_ = std::make_unique<pqxx::connection>(pool_.options_.dsn);
+      receiver_ = std::make_unique<Receiver>(*connection_, pool_);  // issues LISTEN
+      // Why dup: the descriptor closes what it holds; the connection must close its own socket.
+      socket_.assign(::dup(connection_->sock()));
+      if (failing_) std::cerr << "o2c serve: LISTEN " << kWorkChannel << " restored\n";
+      failing_ = false;
+      pool_.WakeAll();  // whatever was notified while we were away
+      Arm();
+    } catch (const std::exception& e) {
+      if (!failing_)
+        std::cerr << "o2c serve: LISTEN " << kWorkChannel << ": " << e.what()
+                  << " (retrying every second; idle loops still look every few seconds)\n";
+      failing_ = true;
+      Close();
+      retry_.expires_after(std::chrono::seconds(1));
+      retry_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) Connect();
+      });
+    }
+  }
+
+  void Arm() {
+    socket_.async_wait(asio::posix::stream_descriptor::wait_read,
+                       [this](const boost::system::error_code& ec) {
+                         if (ec || stopped_) return;
+                         try {
+                           connection_->get_notifs();  // runs Receiver for each notification
+                           Arm();
+                         } catch (const std::exception& e) {
+                           failing_ = false;  // report this loss once
+                           Reconnect(e.what());
+                         }
+                       });
+  }
+
+  void Reconnect(const std::string& why) {
+    std::cerr << "o2c serve: LISTEN " << kWorkChannel << " lost: " << why << "\n";
+    Close();
+    failing_ = true;
+    retry_.expires_after(std::chrono::seconds(1));
+    retry_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) Connect();
+    });
+  }
+
+  void Close() {
+    boost::system::error_code ignored;
+    if (socket_.is_open()) socket_.close(ignored);
+    receiver_.reset();
+    connection_.reset();
+  }
+
+  WorkerPool& pool_;
+  Strand strand_;
+  asio::steady_timer retry_;
+  asio::posix::stream_descriptor socket_;
+  std::unique_ptr<pqxx::connection> connection_;
+  std::unique_ptr<Receiver> receiver_;
+  bool stopped_ = false;
+  bool failing_ = false;
+};
+
+WorkerPool::WorkerPool(WorkerPoolOptions options)
+    : options_(std::move(options)), guard_(asio::make_work_guard(io_)) {
+  options_.loops = std::max(options_.loops, 1);
+  for (int shard = 0; shard < options_.loops; ++shard)
+    loops_.push_back(std::make_unique<Loop>(io_, shard));
+  if (options_.listen) listener_ = std::make_unique<Listener>(*this);
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+RuntimeOptions WorkerPool::OptionsFor(int shard) {
+  RuntimeOptions o = options_.runtime_options ? options_.runtime_options(shard) : RuntimeOptions{};
+  o.shard = shard;
+  o.shards = options_.loops;
+  o.stopping = [this] { return stopping_.load(); };
+  auto committed = std::move(o.on_committed);
+  o.on_committed = [this, committed, shard](WorkflowId id, const std::string& event) {
+    if (committed) committed(id, event);
+    // The step may have made a deferred event of this workflow due: its owner must look.
+    if (static_cast<int>(id % options_.loops) != shard) Wake(id);
+  };
+  auto queued = std::move(o.on_events_queued);
+  o.on_events_queued = [this, queued](WorkflowId id) {
+    if (queued) queued(id);
+    WakeAll();  // children and parents are addressed by key; their owners are unknown here
+  };
+  return o;
+}
+
+void WorkerPool::Start() {
+  for (auto& loop : loops_) asio::post(loop->strand, [this, l = loop.get()] { Round(*l); });
+  if (listener_) listener_->Start();
+  const int threads = options_.loops + 1;
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void WorkerPool::Round(Loop& loop) {
+  if (stopping_) return;
+  int work = 0;
+  std::optional<TimePoint> next_due;
+  try {
+    if (!loop.runtime) {
+      loop.store = std::make_unique<PgWorkflowStore>(options_.dsn);
+      loop.runtime = std::make_unique<Runtime>(*loop.store, clock_, OptionsFor(loop.shard));
+    }
+    work = loop.runtime->ProcessEvents() + loop.runtime->FireDueTimers() +
+           loop.runtime->RunTasks(*options_.executor);
+    ++rounds_;
+    if (work == 0 && !loop.woken) next_due = loop.runtime->NextDueAt();
+  } catch (const std::exception& e) {
+    std::cerr << "o2c serve [loop " << loop.shard << "]: " << e.what() << " (reconnecting)\n";
+    loop.runtime.reset();
+    loop.store.reset();
+    Park(loop, options_.reconnect_after);
+    return;
+  }
+  if (work > 0 || std::exchange(loop.woken, false)) {
+    asio::post(loop.strand, [this, &loop] { Round(loop); });
+    return;
+  }
+  ++idle_rounds_;
+  std::chrono::steady_clock::duration wait = options_.max_idle;
+  if (next_due) {
+    wait = std::clamp<std::chrono::steady_clock::duration>(*next_due - clock_.Now(), kShortestPark,
+                                                           options_.max_idle);
+  }
+  Park(loop, wait);
+}
+
+void WorkerPool::Park(Loop& loop, std::chrono::steady_clock::duration for_at_most) {
+  loop.parked = true;
+  loop.timer.expires_after(for_at_most);
+  // Expiry and cancellation (a wake, Stop) both end the park; Round checks for a stop.
+  loop.timer.async_wait([this, &loop](const boost::system::error_code&) {
+    loop.parked = false;
+    Round(loop);
+  });
+}
+
+void WorkerPool::WakeLoop(Loop& loop) {
+  asio::post(loop.strand, [&loop] {
+    if (loop.parked) {
+      loop.timer.cancel();
+    } else {
+      loop.woken = true;
+    }
+  });
+}
+
+void WorkerPool::Wake(WorkflowId id) {
+  WakeLoop(*loops_[static_cast<size_t>(id % options_.loops)]);
+}
+
+void WorkerPool::WakeAll() {
+  for (auto& loop : loops_) WakeLoop(*loop);
+}
+
+void WorkerPool::Stop() {
+  std::lock_guard lock(stop_mutex_);
+  stopping_ = true;
+  if (threads_.empty()) return;               // never started, or already stopped
+  for (auto& loop : loops_) WakeLoop(*loop);  // a parked loop runs Round, which sees the stop
+  if (listener_) listener_->Stop();
+  guard_.reset();  // run() returns once the last handler is done
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+WorkerPool::Counters WorkerPool::counters() const {
+  return {rounds_.load(), idle_rounds_.load(), notifications_.load()};
+}
+
+}  // namespace o2c

@@ -1,0 +1,96 @@
+// The worker pool of `o2c serve`: the runtime loops on a Boost.Asio thread pool.
+//
+// One loop per shard (RuntimeOptions::shard). A loop owns a store connection and a Runtime and runs
+// rounds — its shard's due events, due timers, a leased batch of tasks (each call bounded by its
+// downstream's timeouts), every outcome committed with the step it causes — for as long as rounds
+// find work. A round that finds nothing parks the loop on its own steady_timer until the store's
+// NextDueAt (a task's next attempt or lease expiry, a timer, a deferred event), at most
+// `max_idle`: an idle engine asks the database one question per loop per wake instead of polling.
+// A parked loop is woken early when
+//   - this process made work for it: Wake(workflow) after an accepted webhook; after a step on a
+//     workflow whose events another loop owns (the step may have made a deferred event due); and
+//     WakeAll after a step that queued events for other workflows (children, parents), whose
+//     owners the runtime does not know;
+//   - another process did: the pool LISTENs on kWorkChannel (work_channel.h) and wakes the owner of
+//     the workflow named in the payload, or every loop for an empty one.
+// A loop's handlers all run on its strand, one at a time, so its store, runtime and timer need no
+// locks; the pool has one thread per loop plus one, so wakes and notifications never wait for a
+// round to finish.
+//
+// Stop() is graceful: no round starts after it, a round in progress finishes the call it is making
+// and gives back the tasks of its batch it has not started (RuntimeOptions::stopping), and the
+// threads join. Leases therefore never outlive the process that took them — except after kill -9,
+// when they expire after lease_for and the next worker takes them.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "activities/activity.h"
+#include "engine/runtime.h"
+
+namespace o2c {
+
+struct WorkerPoolOptions {
+  std::string dsn;
+  int loops = 4;
+  // RuntimeOptions for loop `shard` (worker id, lease, gate, policies, observers). The pool sets
+  // shard, shards and stopping itself and chains its wake-ups behind the observers.
+  std::function<RuntimeOptions(int shard)> runtime_options;
+  activities::ActivityExecutor* executor = nullptr;  // not owned; must be thread-safe
+  std::chrono::milliseconds max_idle{5'000};         // the longest a parked loop sleeps
+  std::chrono::milliseconds reconnect_after{200};    // after a lost database connection
+  bool listen = true;                                // LISTEN for other processes' work
+};
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(WorkerPoolOptions options);
+  ~WorkerPool();  // Stop()
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  void Start();
+  // Wakes the loop that owns workflow `id`'s events (a parked loop runs a round at once; a busy
+  // one runs another round before it parks). Thread-safe, cheap, never blocks.
+  void Wake(WorkflowId id);
+  void WakeAll();
+  // Graceful stop, see above. Idempotent; blocks until the threads have joined.
+  void Stop();
+
+  struct Counters {
+    std::uint64_t rounds = 0;         // rounds run
+    std::uint64_t idle_rounds = 0;    // rounds that found nothing (each followed by a park)
+    std::uint64_t notifications = 0;  // NOTIFYs received from the database
+  };
+  Counters counters() const;
+
+ private:
+  struct Loop;
+  class Listener;
+  void Round(Loop& loop);
+  void Park(Loop& loop, std::chrono::steady_clock::duration for_at_most);
+  void WakeLoop(Loop& loop);
+  RuntimeOptions OptionsFor(int shard);
+
+  WorkerPoolOptions options_;
+  SystemClock clock_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::unique_ptr<Listener> listener_;
+  std::vector<std::thread> threads_;
+  std::mutex stop_mutex_;  // Stop() from a signal-watching thread and the destructor
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> rounds_{0}, idle_rounds_{0}, notifications_{0};
+};
+
+}  // namespace o2c
