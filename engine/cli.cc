@@ -7,6 +7,7 @@
 #include "engine/http/sim_command.h"
 #include "engine/migrations.h"
 #include "engine/ops/ops_commands.h"
+#include "engine/ops/runbook_commands.h"
 #include "engine/serve.h"
 #include "engine/workflow_store.h"
 
@@ -38,6 +39,9 @@ commands:
                               serve the simulated ERP, routing, WMS and Shopify (no database)
   demo [--orders 300] [--seed N] [--keep-running]
                               private Postgres + sim + serve + signed demo webhooks, then a summary
+  batch ACTION --select JSON --reason TEXT [--limit 100] [--dry-run] [--as NAME] [--json]
+                              one operator action on every workflow a runbook-style selector
+                              matches (e.g. '{"activity": "erp.*", "task_status": "dead"}')
   help                        this text
 
 Every command that needs a database reads O2C_DATABASE_URL (or --database-url).
@@ -58,6 +62,7 @@ int RunCli(const std::vector<std::string>& args) {
     if (args[0] == "submit-orders") return RunSubmitOrdersCommand(rest);
     if (args[0] == "sim") return RunSimCommand(rest);
     if (args[0] == "demo") return RunDemoCommand(rest);
+    if (args[0] == "batch") return ops::RunBatchCommand(rest);
     if (ops::IsOpsCommand(args[0])) return ops::RunOpsCommand(args[0], rest);
     std::cerr << "o2c: unknown command '" << args[0] << "'\n\n" << kUsage;
     return 2;

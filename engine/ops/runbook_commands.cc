@@ -15,6 +15,11 @@ constexpr const char* kUsage =
     "       o2c runbook show NAME [--dir D]\n"
     "       o2c runbook run NAME --reason TEXT [--dry-run] [--limit N] [--as NAME] [--dir D] "
     "[--json]";
+constexpr const char* kBatchUsage =
+    "usage: o2c batch ACTION --select JSON --reason TEXT [--limit N (default 100, at most 1000)]\n"
+    "       [--dry-run] [--as NAME] [--json]\n"
+    "  JSON: a runbook selector (ops/runbooks/*.json): type, state (list), status,\n"
+    "  attention_reason, activity (glob), task_status, error_contains, error_class, min_age";
 
 // ops/runbooks from the working directory, unless --dir or O2C_RUNBOOKS says otherwise.
 std::string RunbookDir(const CliArgs& args) {
@@ -32,6 +37,43 @@ Runbook Require(const std::string& dir, const std::string& name) {
   }
   if (!rb) throw UsageError("no runbook '" + name + "' in " + dir + " (o2c runbook list)");
   return *rb;
+}
+
+std::string OperatorName(const CliArgs& args) {
+  if (auto as = args.Get("as")) return *as;
+  if (const char* op = std::getenv("O2C_OPERATOR"); op && *op) return op;
+  if (const char* user = std::getenv("USER"); user && *user) return user;
+  throw UsageError("who is running it? pass --as NAME (or set O2C_OPERATOR)");
+}
+
+// Runs `rb` and prints what happened; exit 4 when any workflow refused.
+int RunAndReport(const CliArgs& args, const Runbook& rb, RunbookRun run, const std::string& what) {
+  run.reason = args.GetOr("reason", "");
+  run.dry_run = args.Has("dry-run");
+  if (args.Has("limit")) run.limit = args.GetInt("limit", rb.batch_limit);
+  run.operator_name = OperatorName(args);
+  OpsOptions options;
+  options.dsn = DatabaseUrl(args);
+  options.max_sessions = 2;
+  OpsService ops(std::move(options));
+  Json result;
+  try {
+    result = RunRunbook(ops, rb, run);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (args.Has("json")) {
+    std::cout << result.dump(2) << "\n";
+  } else {
+    std::cout << (run.dry_run ? "DRY RUN " : "") << what << " (run " << result["run_id"]
+              << "): " << result["selected"] << " selected, " << result["done"] << " done, "
+              << result["refused"] << " refused\n";
+    for (const auto& r : result["results"]) {
+      std::cout << "  workflow " << r["workflow_id"] << ": " << r["outcome"].get<std::string>()
+                << " - " << r["message"].get<std::string>() << "\n";
+    }
+  }
+  return result["refused"].get<int>() > 0 ? 4 : 0;
 }
 
 }  // namespace
@@ -64,43 +106,40 @@ int RunRunbookCommand(const std::vector<std::string>& raw) {
   }
   if (pos[0] == "run" && pos.size() == 2) {
     Runbook rb = Require(dir, pos[1]);
-    RunbookRun run;
-    run.reason = args.GetOr("reason", "");
-    run.dry_run = args.Has("dry-run");
-    if (args.Has("limit")) run.limit = args.GetInt("limit", rb.batch_limit);
-    if (auto as = args.Get("as")) {
-      run.operator_name = *as;
-    } else if (const char* op = std::getenv("O2C_OPERATOR"); op && *op) {
-      run.operator_name = op;
-    } else if (const char* user = std::getenv("USER"); user && *user) {
-      run.operator_name = user;
-    } else {
-      throw UsageError("who is running it? pass --as NAME (or set O2C_OPERATOR)");
-    }
-    OpsOptions options;
-    options.dsn = DatabaseUrl(args);
-    options.max_sessions = 2;
-    OpsService ops(std::move(options));
-    Json result;
-    try {
-      result = RunRunbook(ops, rb, run);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    if (args.Has("json")) {
-      std::cout << result.dump(2) << "\n";
-    } else {
-      std::cout << (run.dry_run ? "DRY RUN " : "") << "runbook " << rb.name << " (run "
-                << result["run_id"] << "): " << result["selected"] << " selected, "
-                << result["done"] << " done, " << result["refused"] << " refused\n";
-      for (const auto& r : result["results"]) {
-        std::cout << "  workflow " << r["workflow_id"] << ": " << r["outcome"].get<std::string>()
-                  << " - " << r["message"].get<std::string>() << "\n";
-      }
-    }
-    return result["refused"].get<int>() > 0 ? 4 : 0;
+    return RunAndReport(args, rb, RunbookRun{}, "runbook " + rb.name);
   }
   throw UsageError(kUsage);
+}
+
+int RunBatchCommand(const std::vector<std::string>& raw) {
+  CliArgs args(raw, {"database-url", "select", "reason", "limit", "as"}, {"dry-run", "json"});
+  const auto& pos = args.positional();
+  auto select = args.Get("select");
+  if (pos.size() != 1 || !select) throw UsageError(kBatchUsage);
+  Json selector = Json::parse(*select, nullptr, false);
+  if (!selector.is_object())
+    throw UsageError(
+        "--select must be a JSON object, e.g. '{\"type\": \"order\", \"activity\": "
+        "\"erp.*\", \"task_status\": \"dead\"}'");
+  const std::string action = pos[0];
+  const std::string name = "batch-" + action;
+  Runbook rb;
+  try {
+    // The same checks as a stored runbook's: a typo in a selector field is refused, not ignored.
+    rb = ParseRunbook({{"name", name},
+                       {"description",
+                        "An ad-hoc batch typed at the command line; its run row in "
+                        "operator_actions records the selector, the operator and the reason."},
+                       {"selector", selector},
+                       {"action", action},
+                       {"batch_limit", args.GetInt("limit", 100)}},
+                      name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  RunbookRun run;
+  run.ad_hoc = true;
+  return RunAndReport(args, rb, run, "batch " + action);
 }
 
 }  // namespace o2c::ops

@@ -86,7 +86,7 @@ Json RunRunbook(OpsService& ops, const Runbook& runbook, const RunbookRun& run) 
     auto session = ops.pool().Acquire();
     ids = SelectRunbookTargets(*session, runbook.selector, limit, now);
     OperatorActionRecord record;
-    record.action = "runbook";
+    record.action = run.ad_hoc ? "batch" : "runbook";
     record.actor = operator_actor;
     record.reason = run.reason;
     record.params = {{"runbook", runbook.name},
@@ -104,7 +104,7 @@ Json RunRunbook(OpsService& ops, const Runbook& runbook, const RunbookRun& run) 
     ActionRequest request;
     request.action = runbook.action;
     request.reason = run.reason;
-    request.actor = "runbook:" + runbook.name;
+    request.actor = run.ad_hoc ? operator_actor : "runbook:" + runbook.name;
     request.dry_run = run.dry_run;
     request.audit_dry_run = false;  // the run row is the dry run's record
     request.extra_params = {{"run_id", run_id}, {"operator", run.operator_name}};

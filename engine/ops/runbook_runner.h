@@ -7,7 +7,7 @@
 // actor runbook:<name> and params {run_id, operator}. Each workflow's action is its own
 // transaction: one refused workflow (its state moved on since selection) does not undo the
 // others; it is reported as refused. A dry run records only the run row (dry_run = true) and
-// answers each workflow's plan.
+// answers each workflow's plan. An ad-hoc batch (RunbookRun::ad_hoc) is audited the same way.
 #pragma once
 
 #include <optional>
@@ -26,6 +26,9 @@ struct RunbookRun {
   std::string operator_name;
   bool dry_run = true;
   std::optional<int> limit;  // at most batch_limit
+  // A batch typed at the command line (`o2c batch`), not a stored runbook: the run row's action is
+  // "batch" and each workflow's action is the operator's own (actor operator:<name>).
+  bool ad_hoc = false;
 };
 
 // {"runbook", "dry_run", "run_id", "selected", "done", "refused", "results": [{"workflow_id",

@@ -93,5 +93,21 @@ run runbook run no-such-runbook --reason x --as bob
 [ "$code" = 2 ] && grep -q "no runbook" <<<"$out"
 check "an unknown runbook exits 2" $? "exit $code: $out"
 
+# Batch form: one action on every workflow a selector matches, audited as one run.
+run batch escalate --select '{"type": "order", "state": ["start"]}' --reason "INC-8" --as carol --dry-run
+[ "$code" = 0 ] && grep -q "DRY RUN batch escalate" <<<"$out" && grep -q "2 selected" <<<"$out" \
+  && [ "$(sql "SELECT count(*) FROM workflows WHERE type = 'order' AND state = 'start' AND status = 'needs_attention'")" = 0 ]
+check "batch --dry-run selects and changes nothing" $? "exit $code: $out"
+run batch escalate --select '{"type": "order", "state": ["start"]}' --reason "INC-8" --as carol
+[ "$code" = 0 ] && grep -q "2 done" <<<"$out" \
+  && [ "$(sql "SELECT count(*) FROM workflows WHERE type = 'order' AND state = 'start' AND status = 'needs_attention'")" = 2 ] \
+  && [ "$(sql "SELECT count(*) FROM operator_actions WHERE action = 'batch' AND workflow_id IS NULL AND actor = 'operator:carol' AND NOT dry_run")" = 1 ] \
+  && [ "$(sql "SELECT count(*) FROM operator_actions a JOIN operator_actions r ON r.id = (a.params->>'run_id')::bigint
+               WHERE a.action = 'escalate' AND a.actor = 'operator:carol' AND r.action = 'batch'")" = 2 ]
+check "batch escalates each match under the operator's name and audits one run" $? "exit $code: $out"
+run batch retry --select '{"sku": "X"}' --reason "x" --as carol
+[ "$code" = 2 ] && grep -q "unknown field 'sku'" <<<"$out"
+check "a batch with a bad selector exits 2" $? "exit $code: $out"
+
 echo "ops_cli: $passed passed, $failed failed"
 [ "$failed" = 0 ]
