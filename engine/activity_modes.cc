@@ -9,15 +9,17 @@
 namespace o2c {
 namespace {
 
+// Unset downstream URLs point at `o2c sim` on its default address.
+constexpr const char* kDefaultDownstreamUrl = "http://127.0.0.1:8090";
+
 std::unique_ptr<activities::ActivityExecutor> MakeInner(const std::string& mode,
                                                         const std::string& dsn) {
   if (mode == "scripted") return std::make_unique<activities::RecordedExecutor>(dsn);
   if (mode == "inprocess") return std::make_unique<activities::InProcessExecutor>();
   if (mode == "http") {
     try {
-      // Unset URLs point at `o2c sim` on its default address.
       return std::make_unique<activities::HttpExecutor>(
-          activities::DownstreamConfig::FromEnvironment("http://127.0.0.1:8090"));
+          activities::DownstreamConfig::FromEnvironment(kDefaultDownstreamUrl));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
@@ -34,5 +36,11 @@ std::unique_ptr<activities::ActivityExecutor> MakeActivityExecutor(const std::st
 }
 
 bool ModeNeedsSimulatedWms(const std::string& mode) { return mode != "http"; }
+
+std::shared_ptr<activities::DocumentLookup> MakeDocumentLookup(const std::string& mode) {
+  if (mode != "http") return nullptr;
+  return std::make_shared<activities::HttpExecutor>(
+      activities::DownstreamConfig::FromEnvironment(kDefaultDownstreamUrl));
+}
 
 }  // namespace o2c

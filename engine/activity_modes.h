@@ -9,12 +9,17 @@
 #include <string>
 
 #include "activities/activity.h"
+#include "activities/document_lookup.h"
 
 namespace o2c {
 
 // Throws UsageError for an unknown mode or missing configuration, naming what to set.
 std::unique_ptr<activities::ActivityExecutor> MakeActivityExecutor(const std::string& mode,
                                                                    const std::string& dsn);
+
+// What operator dry runs ask about documents the downstreams hold: in http mode the same
+// downstreams the executor calls; nullptr in the others (their downstreams are doubles).
+std::shared_ptr<activities::DocumentLookup> MakeDocumentLookup(const std::string& mode);
 
 // True for the modes whose downstreams are simulated inside the engine and so need the engine's
 // own simulated WMS to ship what they accepted (in http mode the real WMS or `o2c sim` does).

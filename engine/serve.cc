@@ -307,6 +307,11 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   // HTTP first: a webhook endpoint that cannot bind is a failed start, before any work is taken.
   ops::ApiOptions api;
   api.ops.dsn = dsn;
+  // Dry runs of the API ask the downstreams whether they already hold each call's document.
+  api.ops.document_lookup = MakeDocumentLookup(mode);
+  if (!api.ops.document_lookup)
+    api.ops.no_lookup_detail = "o2c serve runs with --activities " + mode +
+                               "; only --activities http asks the downstreams";
   api.runbook_dir = RunbookDir(args);
   try {
     const char* tokens = std::getenv("O2C_TOKENS");

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <vector>
 
 namespace o2c::activities {
 
@@ -43,6 +44,15 @@ void RequireReadable(const std::string& path, const std::string& what) {
 }
 
 }  // namespace
+
+std::string DownstreamOfActivity(const std::string& activity) {
+  const size_t dot = activity.find('.');
+  return dot == std::string::npos ? std::string() : activity.substr(0, dot);
+}
+
+std::string DownstreamUrlVariable(const std::string& downstream) {
+  return "O2C_" + Upper(downstream) + "_URL";
+}
 
 void ValidateBaseUrl(const std::string& url, const std::string& what) {
   const std::string scheme = IsHttps(url) ? "https://" : "http://";
@@ -114,6 +124,26 @@ DownstreamConfig DownstreamConfig::FromEnvironment(const std::string& default_ba
     }
     config.endpoints[name] = std::move(endpoint);
   }
+  return config;
+}
+
+DownstreamConfig DownstreamConfig::ConfiguredInEnvironment(const Lookup& lookup) {
+  const Lookup& get = lookup ? lookup : Lookup(FromProcessEnvironment);
+  std::vector<std::string> unset;
+  for (const char* name : kDownstreams) {
+    std::optional<std::string> url = get(DownstreamUrlVariable(name));
+    if (!url || url->empty()) unset.push_back("O2C_" + Upper(name) + "_");
+  }
+  // Why hide the variables of the unset downstreams: FromEnvironment would otherwise check, say,
+  // an O2C_WMS_CA_FILE against the placeholder URL of a WMS nobody configured.
+  Lookup only_set = [&](const std::string& variable) -> std::optional<std::string> {
+    for (const std::string& prefix : unset)
+      if (variable.rfind(prefix, 0) == 0) return std::nullopt;
+    return get(variable);
+  };
+  DownstreamConfig config = FromEnvironment("http://unconfigured.invalid", only_set);
+  for (const char* name : kDownstreams)
+    if (!only_set(DownstreamUrlVariable(name))) config.endpoints.erase(name);
   return config;
 }
 

@@ -49,12 +49,24 @@ struct DownstreamConfig {
   static DownstreamConfig FromEnvironment(const std::string& default_base_url,
                                           const Lookup& lookup = {});
 
+  // Only the downstreams whose O2C_<DOWNSTREAM>_URL is set and not empty, each read as
+  // FromEnvironment reads it (token, timeout, CA file); the others are left out (no default URL).
+  // Empty when none is set. Throws std::invalid_argument like FromEnvironment.
+  static DownstreamConfig ConfiguredInEnvironment(const Lookup& lookup = {});
+
   // Every downstream at `base_url` (e.g. one `o2c sim`), no tokens, default timeouts.
   static DownstreamConfig AllAt(const std::string& base_url);
 
   // Throws std::invalid_argument for the first endpoint that is not usable.
   void Validate() const;
 };
+
+// The downstream an activity runs on: its prefix ("erp.create_sales_order" -> "erp"); "" when
+// the name has no dot.
+std::string DownstreamOfActivity(const std::string& activity);
+
+// The variable that sets a downstream's base URL: "erp" -> "O2C_ERP_URL".
+std::string DownstreamUrlVariable(const std::string& downstream);
 
 // Throws std::invalid_argument unless `url` is "http://HOST[:PORT][/prefix]" or
 // "https://HOST[:PORT][/prefix]". `what` names the setting in the message ("O2C_ERP_URL").

@@ -13,6 +13,14 @@ namespace {
 using adapters::DownstreamChannel;
 using adapters::Reply;
 
+// The headers every request to `endpoint` carries.
+http::HeaderMap DownstreamHeaders(const DownstreamEndpoint& endpoint) {
+  http::HeaderMap headers;
+  headers["Accept"] = "application/json";
+  if (!endpoint.token.empty()) headers["Authorization"] = "Bearer " + endpoint.token;
+  return headers;
+}
+
 // One activity call's view of its downstream: the transport plus the headers every call carries.
 class HttpChannel final : public DownstreamChannel {
  public:
@@ -38,12 +46,7 @@ class HttpChannel final : public DownstreamChannel {
   }
 
  private:
-  http::HeaderMap Headers() const {
-    http::HeaderMap headers;
-    headers["Accept"] = "application/json";
-    if (!endpoint_.token.empty()) headers["Authorization"] = "Bearer " + endpoint_.token;
-    return headers;
-  }
+  http::HeaderMap Headers() const { return DownstreamHeaders(endpoint_); }
 
   Reply Send(const http::HttpRequest& request, const std::string& key) {
     http::HttpCallResult result = client_.Send(endpoint_.base_url, request, key, traceparent_);
@@ -65,9 +68,44 @@ class HttpChannel final : public DownstreamChannel {
   const std::string traceparent_;
 };
 
-std::string DownstreamOf(const std::string& activity) {
-  const size_t dot = activity.find('.');
-  return dot == std::string::npos ? std::string() : activity.substr(0, dot);
+// The downstream's message in an error answer ({"error", "message"}), else its start.
+std::string MessageOf(const http::HttpResponse& response) {
+  Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_object()) {
+    for (const char* field : {"message", "error"})
+      if (body.contains(field) && body[field].is_string()) return body[field].get<std::string>();
+  }
+  return response.body.size() > 120 ? response.body.substr(0, 120) + "..." : response.body;
+}
+
+// What a lookup's answer means (the table in http_executor.h). `what` names the request in
+// sentences: "the ERP (GET /erp/idempotency/...)".
+DocumentLookupResult InterpretLookup(const http::HttpResponse& response, const std::string& key,
+                                     const std::string& what) {
+  using P = DocumentPresence;
+  Json body = Json::parse(response.body, nullptr, false);
+  if (response.status == 200) {
+    if (!body.is_object() || !body.contains("status") || !body["status"].is_number_integer() ||
+        !body.contains("body"))
+      return {P::kUnknown, nullptr, what + " answered 200 without an idempotency record"};
+    const int recorded = body["status"].get<int>();
+    if (recorded >= 200 && recorded < 300) return {P::kPresent, body, ""};
+    // Why absent: a recorded refusal created no document, but a repeat gets that refusal back.
+    std::string detail = "it answered this key " + std::to_string(recorded);
+    const Json& first = body["body"];
+    if (first.is_object() && first.contains("message") && first["message"].is_string())
+      detail += " (" + first["message"].get<std::string>() + ")";
+    return {P::kAbsent, body, detail + " and gives a repeat that answer; it holds no document"};
+  }
+  if (response.status == 404 && body.is_object() && body.contains("error") &&
+      body["error"].is_string() &&
+      body["error"].get<std::string>() == "no call with idempotency key " + key)
+    return {P::kAbsent, nullptr, ""};
+  if (response.status == 404)
+    return {P::kUnknown, nullptr,
+            what + " answered 404 (" + MessageOf(response) + "): it does not support lookups"};
+  return {P::kUnknown, nullptr,
+          what + " answered " + std::to_string(response.status) + ": " + MessageOf(response)};
 }
 
 }  // namespace
@@ -99,7 +137,7 @@ HttpExecutor::HttpExecutor(DownstreamConfig config, WallClock now) : now_(std::m
 HttpExecutor::~HttpExecutor() = default;
 
 Outcome HttpExecutor::Execute(const ActivityCall& call) {
-  auto it = downstreams_.find(DownstreamOf(call.activity));
+  auto it = downstreams_.find(DownstreamOfActivity(call.activity));
   if (it == downstreams_.end()) return Permanent{"no adapter for " + call.activity};
   Downstream& downstream = it->second;
   auto handler = downstream.adapter.handlers.find(call.activity);
@@ -118,11 +156,42 @@ Outcome HttpExecutor::Execute(const ActivityCall& call) {
   }
 }
 
+DocumentLookupResult HttpExecutor::LookUpDocument(const std::string& activity,
+                                                  const std::string& idempotency_key) {
+  const std::string name = DownstreamOfActivity(activity);
+  if (name.empty()) return {DocumentPresence::kUnknown, nullptr, "no downstream for " + activity};
+  auto it = downstreams_.find(name);
+  if (it == downstreams_.end())
+    return {DocumentPresence::kUnknown, nullptr,
+            "the " + name + " downstream is not configured (" + DownstreamUrlVariable(name) + ")"};
+  Downstream& downstream = it->second;
+  const std::string target = "/" + name + "/idempotency" + adapters::PathSegment(idempotency_key);
+  const std::string what = "the " + downstream.adapter.display_name + " (GET " + target + ")";
+  try {
+    http::HttpRequest request =
+        http::MakeRequest("GET", target, DownstreamHeaders(downstream.endpoint));
+    http::HttpCallResult result = downstream.client->Send(
+        downstream.endpoint.base_url, request, "", http::TraceParent(idempotency_key, "lookup"));
+    if (!result.response)
+      return {DocumentPresence::kUnknown, nullptr, what + " could not be asked: " + result.detail};
+    return InterpretLookup(*result.response, idempotency_key, what);
+  } catch (const std::exception& e) {
+    // Why catch: the contract says never throw; a dry run must still answer.
+    return {DocumentPresence::kUnknown, nullptr, what + " could not be asked: " + e.what()};
+  }
+}
+
 int HttpExecutor::connections_opened() const {
   int total = 0;
   for (const auto& [name, downstream] : downstreams_)
     total += downstream.client->connections_opened();
   return total;
+}
+
+std::shared_ptr<DocumentLookup> DocumentLookupFromEnvironment() {
+  DownstreamConfig config = DownstreamConfig::ConfiguredInEnvironment();
+  if (config.endpoints.empty()) return nullptr;
+  return std::make_shared<HttpExecutor>(std::move(config));
 }
 
 }  // namespace o2c::activities

@@ -22,8 +22,21 @@
 //   unknown activity                         -> Permanent{"no adapter for <activity>"}
 // Execute never throws.
 //
-// Thread-safe: Execute may run on any number of threads at once (one HttpClient per downstream,
-// each with its own keep-alive pool; the adapters are stateless).
+// LookUpDocument (document_lookup.h) asks the activity's downstream
+// `GET /<downstream>/idempotency/<percent-encoded key>` through the same client, base URL, token
+// and timeout as its calls:
+//   200, a record whose status is 2xx           -> kPresent, answer = the record
+//   200, a record of another status             -> kAbsent, answer = the record, detail = what a
+//                                                  repeat gets back
+//   404 {"error": "no call with idempotency
+//   key <key>"}                                 -> kAbsent
+//   not configured, another 404, any other
+//   status, a 200 that is not a record, or no
+//   answer (refused, timeout, reset)            -> kUnknown, detail = a sentence saying why
+// It creates nothing and never throws.
+//
+// Thread-safe: Execute and LookUpDocument may run on any number of threads at once (one HttpClient
+// per downstream, each with its own keep-alive pool; the adapters are stateless).
 #pragma once
 
 #include <chrono>
@@ -35,6 +48,7 @@
 #include "activities/activity.h"
 #include "activities/adapters/adapter.h"
 #include "activities/adapters/downstream_config.h"
+#include "activities/document_lookup.h"
 
 namespace o2c::http {
 class HttpClient;
@@ -42,7 +56,7 @@ class HttpClient;
 
 namespace o2c::activities {
 
-class HttpExecutor final : public ActivityExecutor {
+class HttpExecutor final : public ActivityExecutor, public DocumentLookup {
  public:
   using WallClock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -55,6 +69,9 @@ class HttpExecutor final : public ActivityExecutor {
   ~HttpExecutor() override;
 
   Outcome Execute(const ActivityCall& call) override;
+
+  DocumentLookupResult LookUpDocument(const std::string& activity,
+                                      const std::string& idempotency_key) override;
 
   // TCP connections opened so far, over all downstreams (keep-alive keeps it flat).
   int connections_opened() const;
@@ -69,5 +86,10 @@ class HttpExecutor final : public ActivityExecutor {
   std::map<std::string, Downstream> downstreams_;  // by name; immutable after construction
   WallClock now_;
 };
+
+// The lookup of the operations CLI (`o2c replay ... --dry-run`): an HttpExecutor over the
+// downstreams whose O2C_<DOWNSTREAM>_URL is set (DownstreamConfig::ConfiguredInEnvironment), or
+// nullptr when none is. Throws std::invalid_argument for a bad setting, naming it.
+std::shared_ptr<DocumentLookup> DocumentLookupFromEnvironment();
 
 }  // namespace o2c::activities

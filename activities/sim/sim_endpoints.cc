@@ -146,6 +146,8 @@ HttpResponse SimService::Execute(const Route& route, const std::vector<std::stri
       return Create("shopify.refunds", "RF", "refund_id", body, ids[0]);
     case Op::kListShopifyRefunds:
       return List("shopify.refunds", "refunds", request.Query("since"));
+    case Op::kLookUpIdempotency:
+      return LookUpIdempotency(route.Downstream(), ids[0]);
   }
   return ErrorResponse(500, "internal", "unrouted operation");
 }

@@ -26,11 +26,12 @@ enum class Op {
   kCreateShopifyFulfillment,
   kCreateShopifyRefund,
   kListShopifyRefunds,
+  kLookUpIdempotency,  // GET /<downstream>/idempotency/{key}: the first answer for a key
 };
 
 struct SimService::Route {
   const char* method;
-  const char* pattern;  // "{id}" matches one path segment
+  const char* pattern;  // "{id}" matches one path segment (percent-decoded after matching)
   bool mutating;        // needs Idempotency-Key
   Op op;
   std::string Name() const { return std::string(method) + " " + pattern; }

@@ -27,16 +27,45 @@ std::vector<std::string> Segments(const std::string& path) {
   return out;
 }
 
-// Matches `path` against a route pattern, collecting the {id} segments.
-bool MatchPattern(const std::string& pattern, const std::string& path,
+// "%2F" -> "/"; malformed escapes are kept literally. Unlike query decoding, '+' stays '+'.
+std::string DecodeSegment(const std::string& raw) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 && hex(raw[i + 2]) >= 0) {
+      out += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+      i += 2;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
+// The path as sent, still encoded: the request's target without its query (the decoded `path`
+// when a test built the request without a target).
+std::string RawPath(const HttpRequest& request) {
+  if (request.target.empty()) return request.path;
+  return request.target.substr(0, request.target.find('?'));
+}
+
+// Matches `raw_path` against a route pattern, collecting the {id} segments decoded. Why match
+// before decoding: an id may hold an encoded "/" (idempotency keys do: "...:shop/1001"), which
+// must stay inside its segment.
+bool MatchPattern(const std::string& pattern, const std::string& raw_path,
                   std::vector<std::string>* ids) {
-  std::vector<std::string> want = Segments(pattern), got = Segments(path);
+  std::vector<std::string> want = Segments(pattern), got = Segments(raw_path);
   if (want.size() != got.size()) return false;
   ids->clear();
   for (size_t i = 0; i < want.size(); ++i) {
     if (want[i] == "{id}") {
-      ids->push_back(got[i]);
-    } else if (want[i] != got[i]) {
+      ids->push_back(DecodeSegment(got[i]));
+    } else if (want[i] != DecodeSegment(got[i])) {
       return false;
     }
   }
@@ -62,6 +91,10 @@ const std::vector<SimService::Route>& Routes() {
       {"POST", "/shopify/orders/{id}/fulfillments", true, Op::kCreateShopifyFulfillment},
       {"POST", "/shopify/orders/{id}/refunds", true, Op::kCreateShopifyRefund},
       {"GET", "/shopify/refunds", false, Op::kListShopifyRefunds},
+      {"GET", "/erp/idempotency/{id}", false, Op::kLookUpIdempotency},
+      {"GET", "/routing/idempotency/{id}", false, Op::kLookUpIdempotency},
+      {"GET", "/wms/idempotency/{id}", false, Op::kLookUpIdempotency},
+      {"GET", "/shopify/idempotency/{id}", false, Op::kLookUpIdempotency},
   };
   return kRoutes;
 }
@@ -149,8 +182,9 @@ HttpResponse SimService::Handle(const HttpRequest& request) {
   if (request.path == "/healthz") return JsonResponse(200, {{"ok", true}});
   std::vector<std::string> ids;
   bool path_known = false;
+  const std::string raw_path = RawPath(request);
   for (const Route& route : Routes()) {
-    if (!MatchPattern(route.pattern, request.path, &ids)) continue;
+    if (!MatchPattern(route.pattern, raw_path, &ids)) continue;
     path_known = true;
     if (request.method == route.method) return HandleDownstream(route, ids, request);
   }
@@ -301,7 +335,7 @@ HttpResponse SimService::HandleDownstream(const Route& route, const std::vector<
       res = Execute(route, ids, body, request);
   }
   if (route.mutating && res.status < 500)
-    idempotency_[key] = Remembered{fingerprint, res.status, res.body};
+    idempotency_[key] = Remembered{fingerprint, request.method, request.path, res.status, res.body};
   if (ambiguous && res.status < 300) {
     ++faults_["ambiguous"];
     HttpResponse lost = ErrorResponse(503, "ambiguous", "the call succeeded; its answer was lost");
@@ -309,6 +343,22 @@ HttpResponse SimService::HandleDownstream(const Route& route, const std::vector<
     return lost;
   }
   return res;
+}
+
+HttpResponse SimService::LookUpIdempotency(const std::string& downstream, const std::string& key) {
+  auto it = idempotency_.find(key);
+  // Why only this downstream's keys: each service answers for its own records, as separate real
+  // services would.
+  if (it == idempotency_.end() || it->second.path.rfind("/" + downstream + "/", 0) != 0)
+    return JsonResponse(404, {{"error", "no call with idempotency key " + key}});
+  const Remembered& first = it->second;
+  Json body = Json::parse(first.body, nullptr, false);
+  if (body.is_discarded()) body = first.body;  // not JSON: the text as it was sent
+  return JsonResponse(200, {{"idempotency_key", key},
+                            {"method", first.method},
+                            {"path", first.path},
+                            {"status", first.status},
+                            {"body", body}});
 }
 
 }  // namespace o2c::sim

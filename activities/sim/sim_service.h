@@ -7,6 +7,19 @@
 // with a different method, path or body -> 422 `idempotency_conflict`. Answers below 500 are
 // remembered; injected transient faults (outage, 429, error_rate) are not, so a retry proceeds.
 //
+// Idempotency lookup: `GET /<downstream>/idempotency/<percent-encoded key>` (downstream = erp,
+// routing, wms, shopify; no Idempotency-Key needed) answers 200 {"idempotency_key", "method",
+// "path", "status", "body"} = the FIRST answer that downstream recorded for the key, exactly what a
+// repeat of the call would get (body as JSON), or 404 {"error": "no call with idempotency key
+// <key>"} when none of its calls used the key (keys recorded by another downstream do not count).
+// It reads only: it counts as a request (stats "requests", "GET /erp/idempotency/{id}"), is never
+// a document or an idempotent repeat, and fault rules that match it (e.g. "GET /erp/idempotency")
+// apply as to any endpoint. Operator dry runs ask it before a replay (activities/
+// document_lookup.h).
+//
+// Paths are matched as sent and each {id} segment is then percent-decoded, so an id or key may
+// hold an encoded "/".
+//
 // Business duplicates: each created document has a business reference taken from its body: the
 // request's "reference" if present, else the first present of
 //   erp.sales_orders: order_id · erp.invoices: shipment_id, fulfillment_id, sales_order_id ·
@@ -19,9 +32,10 @@
 // (which must stay 0 when clients use their idempotency keys). No reference -> no check.
 //
 // Fault order for a downstream call: outage (503) -> rate limit (429 + Retry-After) -> latency ->
-// error_rate (error_status) -> timeout (sleeps `timeout_delay`, then answers normally) ->
-// idempotency lookup -> reject_rate (422, remembered) -> the call -> ambiguous_rate (the document
-// is created and remembered, but the transport drops the connection without an answer).
+// error_rate (error_status) -> timeout (sleeps `timeout_delay`, then answers normally) -> a
+// repeated key answered from its record -> reject_rate (422, remembered) -> the call ->
+// ambiguous_rate (the document is created and remembered, but the transport drops the connection
+// without an answer).
 // `/sim/*` control endpoints have no faults and need no key.
 //
 // WMS progress webhooks (when SimOptions::webhooks is enabled, e.g. `o2c sim --engine-url`): a
@@ -96,6 +110,7 @@ class SimService {
   };
   struct Remembered {
     std::string fingerprint;  // method, path and body of the first call
+    std::string method, path;
     int status;
     std::string body;
   };
@@ -119,6 +134,8 @@ class SimService {
                             const std::set<std::string>& refused_from);
   HttpResponse List(const std::string& kind, const std::string& list_name,
                     const std::string& since);
+  // GET /<downstream>/idempotency/{key}: the record of the first answer. REQUIRES: mu_ held.
+  HttpResponse LookUpIdempotency(const std::string& downstream, const std::string& key);
   // The webhooks of a new fulfillment or expected return (sim_wms_events.cc). REQUIRES: mu_ held.
   void ScheduleFulfillmentEvents(const Document& fulfillment);
   void ScheduleReturnEvents(const Document& expected_return);

@@ -216,6 +216,24 @@ HttpResponse ApiHandler::Route(const HttpRequest& request, const std::string& ac
       return JsonResponse(200, RunRunbook(*ops_, *runbook, run));
     }
   }
+  // /api/batches: one action on every workflow a selector matches, audited as one run.
+  if (parts.size() == 2 && parts[1] == "batches") {
+    if (method != "POST") return wrong_method("POST");
+    Json body = ParseBody(request);
+    int limit = 100;
+    if (body.contains("limit") && !body["limit"].is_null()) {
+      if (!body["limit"].is_number_integer()) throw BadRequest("limit must be a whole number");
+      limit = body["limit"].get<int>();
+    }
+    Runbook batch =
+        AdHocRunbook(StringField(body, "action"), body.value("selector", Json()), limit);
+    RunbookRun run;
+    run.ad_hoc = true;
+    run.reason = StringField(body, "reason");
+    run.operator_name = acting_name;
+    run.dry_run = BoolField(body, "dry_run", true);  // like a runbook: a plan unless asked
+    return JsonResponse(200, RunRunbook(*ops_, batch, run));
+  }
   return ErrorResponse(404, "not_found", "no such endpoint: " + method + " " + request.path);
 }
 

@@ -10,6 +10,10 @@
 //   GET  /api/runbooks, GET /api/runbooks/{name} viewer    the runbooks (runbook.h)
 //   POST /api/runbooks/{name}/run                operator  {"reason", "dry_run" (default true),
 //                                                          "limit"?}: the plan or the result
+//   POST /api/batches                            operator  {"action", "selector" (a runbook
+//                                                          selector), "reason", "limit"?,
+//                                                          "dry_run" (default true)}: an ad-hoc
+//                                                          runbook (runbook.h AdHocRunbook)
 //
 // Auth (api_auth.h) comes first on every /api path: 401 without a known bearer token, 403 when a
 // viewer acts; the token's name is the acting operator (operator:<name>). Errors are JSON

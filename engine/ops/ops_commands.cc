@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 
+#include "activities/adapters/http_executor.h"
 #include "engine/cli_args.h"
 #include "engine/ops/ops_service.h"
 #include "engine/ops/runbook_commands.h"
@@ -17,10 +19,20 @@ namespace {
 constexpr int kExitNotFound = 1;
 constexpr int kExitRefused = 4;
 
-OpsService MakeService(const CliArgs& args) {
+OpsService MakeService(const CliArgs& args, bool ask_downstreams = false) {
   OpsOptions options;
   options.dsn = DatabaseUrl(args);
   options.max_sessions = 1;
+  if (ask_downstreams) {
+    // The same environment `serve --activities http` reads (O2C_ERP_URL, tokens, timeouts, CA
+    // files); only the downstreams whose URL is set are asked.
+    try {
+      options.document_lookup = activities::DocumentLookupFromEnvironment();
+    } catch (const std::invalid_argument& e) {
+      // Why not fail: a dry run is still worth its plan; the calls say why they were not checked.
+      options.no_lookup_detail = e.what();
+    }
+  }
   return OpsService(std::move(options));
 }
 
@@ -115,6 +127,47 @@ std::string OperatorName(const CliArgs& args) {
   throw UsageError("who is acting? pass --as NAME (or set O2C_OPERATOR)");
 }
 
+// "the ERP", "the WMS": how a person names the downstream of an activity.
+std::string DownstreamName(const std::string& activity) {
+  static const std::map<std::string, std::string> kNames = {{"erp", "the ERP"},
+                                                            {"routing", "the routing service"},
+                                                            {"wms", "the WMS"},
+                                                            {"shopify", "Shopify"}};
+  const std::string downstream = activities::DownstreamOfActivity(activity);
+  auto it = kNames.find(downstream);
+  return it != kNames.end() ? it->second : "the " + downstream + " downstream";
+}
+
+// One dry-run call with what its downstream holds, as a sentence:
+//   erp.create_sales_order key erp.create_sales_order:shop/1: the ERP already holds SO-1 — replay
+//   will get it back, not create a second one
+std::string DescribeDownstream(const std::string& command, const Json& call) {
+  const std::string activity = Cell(call, "call");
+  const std::string who = DownstreamName(activity);
+  const std::string then = command == "replay" || command == "retry" ? command : "the call";
+  const std::string presence = Cell(call, "downstream");
+  const std::string detail = Cell(call, "downstream_detail");
+  std::string line = activity + " key " + Cell(call, "idempotency_key") + ": ";
+  if (presence == "present") {
+    std::string documents;
+    const Json ids = call.value("downstream_document", Json::object());
+    for (const auto& [field, id] : ids.items())
+      documents +=
+          (documents.empty() ? "" : ", ") + (id.is_string() ? id.get<std::string>() : id.dump());
+    if (documents.empty()) documents = "a document for this key";
+    return line + who + " already holds " + documents + " — " + then +
+           " will get it back, not create a second one";
+  }
+  if (presence == "absent") {
+    if (!detail.empty()) return line + who + " holds no document: " + detail;
+    return line + who + " holds nothing for this key — " + then + " will create it";
+  }
+  if (presence == "unknown")
+    return line + "could not tell whether " + who + " holds it: " + detail +
+           " (the key still protects against a second document)";
+  return line + who + " was not asked: " + detail;
+}
+
 int PrintOutcome(const std::string& command, const ActionOutcome& outcome, bool json) {
   switch (outcome.kind) {
     case ActionOutcome::Kind::kNotFound:
@@ -137,6 +190,8 @@ int PrintOutcome(const std::string& command, const ActionOutcome& outcome, bool 
   std::cout << outcome.message << "\n";
   for (const auto& call : outcome.body.value("calls", Json::array())) {
     std::cout << "  " << call.dump() << "\n";
+    if (call.contains("downstream"))
+      std::cout << "    " << DescribeDownstream(command, call) << "\n";
   }
   return 0;
 }
@@ -165,7 +220,7 @@ int RunAction(const std::string& action, const std::vector<std::string>& raw) {
     throw UsageError(e.what());
   }
   WorkflowId id = ParseWorkflowId(args.positional()[0]);
-  OpsService ops = MakeService(args);
+  OpsService ops = MakeService(args, request.dry_run);
   return PrintOutcome(action, ops.Act(id, request), args.Has("json"));
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "activities/document_lookup.h"
 #include "engine/clock.h"
 #include "engine/ops/list_query.h"
 #include "engine/ops/operator_actions.h"
@@ -22,7 +23,25 @@ struct OpsOptions {
   int max_sessions = 4;
   StuckPolicy stuck = StuckPolicy::Defaults();
   const Clock* clock = nullptr;  // not owned; nullptr: the system clock
+  // Dry runs ask it whether each planned call's downstream already holds a document for the
+  // call's idempotency key (AnnotateDownstream). nullptr: the calls are "not checked".
+  std::shared_ptr<activities::DocumentLookup> document_lookup;
+  // Why there is no lookup, as each call's "downstream_detail" when document_lookup is null, e.g.
+  // "o2c serve runs with --activities scripted". "": the call's variable is named ("O2C_ERP_URL is
+  // not set"), which is what the CLI lacks.
+  std::string no_lookup_detail;
 };
+
+// Adds to each planned call in `calls` (the entries with "call" and "idempotency_key"; signals are
+// left alone) what its downstream holds for the key:
+//   "downstream": "present" | "absent" | "unknown" | "not checked" (no lookup)
+//   "downstream_document": the ids in the downstream's recorded answer ({"sales_order_id": ...};
+//                          present only)
+//   "downstream_detail": why unknown or not checked; for absent, what a recorded refusal gives back
+//                        (omitted when there is nothing to say)
+// One lookup per call, in order. Never throws (DocumentLookup's contract).
+void AnnotateDownstream(Json& calls, activities::DocumentLookup* lookup,
+                        const std::string& no_lookup_detail);
 
 class OpsService {
  public:
@@ -39,7 +58,9 @@ class OpsService {
   // nullopt when there is no such workflow.
   std::optional<Json> Workflow(WorkflowId id);
 
-  // Plans and (unless dry_run) performs one operator action (operator_actions.h).
+  // Plans and (unless dry_run) performs one operator action (operator_actions.h). A dry run's
+  // calls are then annotated with what their downstreams hold (AnnotateDownstream), and its
+  // operator_actions row, when it has one, is updated to record the same calls.
   ActionOutcome Act(WorkflowId id, const ActionRequest& request);
 
   SessionPool& pool() { return pool_; }

@@ -204,4 +204,20 @@ Json RunbookJson(const Runbook& rb) {
           {"batch_limit", rb.batch_limit}};
 }
 
+Runbook AdHocRunbook(const std::string& action, const Json& selector, int limit) {
+  if (!selector.is_object())
+    throw std::invalid_argument(
+        "the selector must be a JSON object, e.g. {\"activity\": \"erp.*\", \"task_status\": "
+        "\"dead\"}");
+  const std::string name = "batch-" + action;
+  return ParseRunbook({{"name", name},
+                       {"description",
+                        "An ad-hoc batch typed by an operator; its run row in operator_actions "
+                        "records the selector, the operator and the reason."},
+                       {"selector", selector},
+                       {"action", action},
+                       {"batch_limit", limit}},
+                      name);
+}
+
 }  // namespace o2c::ops

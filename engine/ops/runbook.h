@@ -59,4 +59,9 @@ std::optional<Runbook> FindRunbook(const std::string& dir, const std::string& na
 
 Json RunbookJson(const Runbook& runbook);
 
+// A batch typed by an operator (`o2c batch`, POST /api/batches) as a runbook named
+// "batch-<action>", checked exactly like a stored one: an unknown or empty selector field is
+// refused, not ignored. Throws std::invalid_argument listing the problems.
+Runbook AdHocRunbook(const std::string& action, const Json& selector, int limit);
+
 }  // namespace o2c::ops

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "activities/adapters/http_executor.h"
 #include "engine/cli_args.h"
 #include "engine/ops/runbook.h"
 #include "engine/ops/runbook_runner.h"
@@ -55,6 +56,8 @@ int RunAndReport(const CliArgs& args, const Runbook& rb, RunbookRun run, const s
   OpsOptions options;
   options.dsn = DatabaseUrl(args);
   options.max_sessions = 2;
+  // A dry run asks the downstreams whether they already hold each planned call's document.
+  if (run.dry_run) options.document_lookup = activities::DocumentLookupFromEnvironment();
   OpsService ops(std::move(options));
   Json result;
   try {
@@ -117,25 +120,12 @@ int RunBatchCommand(const std::vector<std::string>& raw) {
   auto select = args.Get("select");
   if (pos.size() != 1 || !select) throw UsageError(kBatchUsage);
   Json selector = Json::parse(*select, nullptr, false);
-  if (!selector.is_object())
-    throw UsageError(
-        "--select must be a JSON object, e.g. '{\"type\": \"order\", \"activity\": "
-        "\"erp.*\", \"task_status\": \"dead\"}'");
   const std::string action = pos[0];
-  const std::string name = "batch-" + action;
   Runbook rb;
   try {
-    // The same checks as a stored runbook's: a typo in a selector field is refused, not ignored.
-    rb = ParseRunbook({{"name", name},
-                       {"description",
-                        "An ad-hoc batch typed at the command line; its run row in "
-                        "operator_actions records the selector, the operator and the reason."},
-                       {"selector", selector},
-                       {"action", action},
-                       {"batch_limit", args.GetInt("limit", 100)}},
-                      name);
+    rb = AdHocRunbook(action, selector, args.GetInt("limit", 100));
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+    throw UsageError(std::string("--select: ") + e.what());
   }
   RunbookRun run;
   run.ad_hoc = true;
