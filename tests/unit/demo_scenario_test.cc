@@ -18,7 +18,9 @@ TEST(DemoScenario, SameSeedSameStreamAndSortedByTime) {
   for (size_t i = 0; i < a.deliveries.size(); ++i) {
     EXPECT_EQ(a.deliveries[i].webhook_id, b.deliveries[i].webhook_id);
     EXPECT_EQ(a.deliveries[i].body, b.deliveries[i].body);
-    if (i > 0) EXPECT_LE(a.deliveries[i - 1].at, a.deliveries[i].at);
+    if (i > 0) {
+      EXPECT_LE(a.deliveries[i - 1].at, a.deliveries[i].at);
+    }
   }
   Scenario c = BuildScenario({300, std::chrono::milliseconds(60'000), 8});
   EXPECT_NE(a.deliveries[1].body, c.deliveries[1].body);

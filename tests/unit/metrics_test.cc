@@ -38,7 +38,7 @@ TEST(Metrics, GaugeReplaceAndScrapeHook) {
   Registry r;
   Gauge& g = r.AddGauge("o2c_workflows", "Workflows by status", {"status"});
   int scrapes = 0;
-  r.OnScrape([&] { g.Replace({{{"running"}, 2}, {{"waiting"}, ++scrapes}}); });
+  r.OnScrape([&] { g.Replace({{{"running"}, 2}, {{"waiting"}, static_cast<double>(++scrapes)}}); });
   std::string text = r.Render();
   EXPECT_NE(text.find("o2c_workflows{status=\"running\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("o2c_workflows{status=\"waiting\"} 1\n"), std::string::npos);

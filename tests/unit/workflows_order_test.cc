@@ -478,7 +478,9 @@ TEST_P(OrderRowTest, Transition) {
   const Transition t = ApplyTo("order", c.state, c.ctx, c.event, c.payload);
   ExpectRow(t, c);
   if (HasFatalFailure()) return;
-  if (c.status != "needs_attention") EXPECT_FALSE(t.attention_reason.has_value());
+  if (c.status != "needs_attention") {
+    EXPECT_FALSE(t.attention_reason.has_value());
+  }
   for (const Command& cmd : t.commands) {
     if (cmd.kind == Command::Kind::kActivity) {
       EXPECT_EQ(cmd.idempotency_key.rfind(cmd.activity + ":" + kBk, 0), 0u) << cmd.idempotency_key;
