@@ -50,9 +50,12 @@ class GroupCommitStore final : public WorkflowStore {
                                      std::chrono::milliseconds lease_for, int batch_size) override {
     return inner_.LeaseTasks(owner, now, lease_for, batch_size);
   }
+  using WorkflowStore::RescheduleTask;
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
-                      const std::string& last_error, TimePoint now) override {
-    return inner_.RescheduleTask(id, owner, next_attempt_at, last_error, now);
+                      const std::string& last_error, TimePoint now, TimePoint started_at,
+                      const std::optional<std::string>& error_class) override {
+    return inner_.RescheduleTask(id, owner, next_attempt_at, last_error, now, started_at,
+                                 error_class);
   }
   bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
                  TimePoint now) override {
@@ -102,6 +105,9 @@ class GroupCommitStore final : public WorkflowStore {
     return inner_.Transitions(id);
   }
   std::vector<TaskRecord> Tasks(WorkflowId id) override { return inner_.Tasks(id); }
+  std::vector<TaskAttemptRecord> TaskAttempts(WorkflowId id) override {
+    return inner_.TaskAttempts(id);
+  }
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override {
     return inner_.OperatorActions(id);
   }

@@ -197,6 +197,9 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
                   : (c->status == "succeeded" ? std::optional<Json>(Json::object()) : std::nullopt);
     if (c->last_error) t.last_error = c->last_error;
     t.lease_expires_at.reset();
+    RecordAttemptLocked({t.id, 1, t.attempt, c->lease_owner,
+                         std::min(c->started_at.value_or(now), now), now, c->status, c->last_error,
+                         c->error_class});
   }
   if (s.fired_timer_id) timers_[*s.fired_timer_id].fired = true;
   if (s.consumed_event_id) events_[*s.consumed_event_id].processed = true;
@@ -242,7 +245,9 @@ std::vector<TaskRecord> MemoryWorkflowStore::LeaseTasks(const std::string& owner
 }
 
 bool MemoryWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePoint next,
-                                         const std::string& last_error, TimePoint) {
+                                         const std::string& last_error, TimePoint now,
+                                         TimePoint started_at,
+                                         const std::optional<std::string>& error_class) {
   std::lock_guard lock(mutex_);
   auto it = tasks_.find(id);
   if (it == tasks_.end() || it->second.status != "leased" || it->second.lease_owner != owner)
@@ -251,7 +256,23 @@ bool MemoryWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, Ti
   it->second.next_attempt_at = next;
   it->second.last_error = last_error;
   it->second.lease_expires_at.reset();
+  RecordAttemptLocked({id, 1, it->second.attempt, owner, std::min(started_at, now), now, "retry",
+                       last_error, error_class});
   return true;
+}
+
+// As task_attempts in Postgres (schema/0004, AttemptRoundSql): an attempt number not above the
+// task's latest recorded one opens the next round (an operator reset the count). A failure
+// always has its error here: CheckStepInvariants refused a failed or dead completion without
+// one before anything was written, and a retry always passes one.
+void MemoryWorkflowStore::RecordAttemptLocked(TaskAttemptRecord attempt) {
+  auto next = attempts_.lower_bound({attempt.task_id + 1, 0, 0});
+  if (next != attempts_.begin() && std::prev(next)->second.task_id == attempt.task_id) {
+    const TaskAttemptRecord& latest = std::prev(next)->second;
+    attempt.round = latest.round + (latest.attempt >= attempt.attempt ? 1 : 0);
+  }
+  attempts_.emplace(std::make_tuple(attempt.task_id, attempt.round, attempt.attempt),
+                    std::move(attempt));
 }
 
 bool MemoryWorkflowStore::DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
@@ -467,6 +488,16 @@ std::vector<TaskRecord> MemoryWorkflowStore::Tasks(WorkflowId id) {
   std::vector<TaskRecord> out;
   for (const auto& [tid, t] : tasks_)
     if (t.workflow_id == id) out.push_back(t);
+  return out;
+}
+
+std::vector<TaskAttemptRecord> MemoryWorkflowStore::TaskAttempts(WorkflowId id) {
+  std::lock_guard lock(mutex_);
+  std::vector<TaskAttemptRecord> out;
+  for (const auto& [key, a] : attempts_) {
+    auto task = tasks_.find(a.task_id);
+    if (task != tasks_.end() && task->second.workflow_id == id) out.push_back(a);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "engine/workflow_store.h"
 
@@ -20,8 +21,10 @@ class MemoryWorkflowStore final : public WorkflowStore {
                                         TimePoint now) override;
   std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
                                      std::chrono::milliseconds lease_for, int batch_size) override;
+  using WorkflowStore::RescheduleTask;
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
-                      const std::string& last_error, TimePoint now) override;
+                      const std::string& last_error, TimePoint now, TimePoint started_at,
+                      const std::optional<std::string>& error_class) override;
   bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before, TimePoint now) override;
   std::optional<TimePoint> NextDueAt(int shard, int shards) override;
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
@@ -41,6 +44,7 @@ class MemoryWorkflowStore final : public WorkflowStore {
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
   std::vector<TransitionRecord> Transitions(WorkflowId id) override;
   std::vector<TaskRecord> Tasks(WorkflowId id) override;
+  std::vector<TaskAttemptRecord> TaskAttempts(WorkflowId id) override;
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
 
  private:
@@ -57,11 +61,13 @@ class MemoryWorkflowStore final : public WorkflowStore {
   CreatedWorkflow CreateLocked(const NewWorkflow& workflow, TimePoint now);
   std::optional<Duplicate> SeenLocked(const InboxDelivery& delivery) const;
   std::int64_t InsertDeliveryLocked(const InboxDelivery& delivery, TimePoint now);
+  void RecordAttemptLocked(TaskAttemptRecord attempt);
 
   std::mutex mutex_;
   std::map<WorkflowId, WorkflowRecord> workflows_;
   std::map<WorkflowId, std::vector<TransitionRecord>> transitions_;
   std::map<TaskId, TaskRecord> tasks_;
+  std::map<std::tuple<TaskId, int, int>, TaskAttemptRecord> attempts_;  // (task, round, attempt)
   std::map<std::int64_t, Timer> timers_;
   std::map<std::int64_t, Event> events_;
   std::map<std::pair<std::string, std::string>, std::int64_t> inbox_keys_;

@@ -13,6 +13,11 @@ std::optional<T> Nullable(const pqxx::field& f) {
 
 }  // namespace
 
+const char* const kTaskAttemptColumns =
+    "a.task_id, a.round, a.attempt, a.worker, (extract(epoch from a.started_at) * "
+    "1000000)::bigint, "
+    "(extract(epoch from a.finished_at) * 1000000)::bigint, a.outcome, a.error, a.error_class";
+
 WorkflowRecord ReadWorkflowRow(const pqxx::row& r) {
   WorkflowRecord w;
   w.id = r[0].as<WorkflowId>();
@@ -47,6 +52,20 @@ TaskRecord ReadTaskRow(const pqxx::row& r) {
   if (!r[12].is_null()) t.result = Json::parse(r[12].c_str());
   t.compensates = Nullable<TaskId>(r[13]);
   return t;
+}
+
+TaskAttemptRecord ReadTaskAttemptRow(const pqxx::row& r) {
+  TaskAttemptRecord a;
+  a.task_id = r[0].as<TaskId>();
+  a.round = r[1].as<int>();
+  a.attempt = r[2].as<int>();
+  a.worker = r[3].as<std::string>();
+  a.started_at = FromMicros(r[4].as<std::int64_t>());
+  a.finished_at = FromMicros(r[5].as<std::int64_t>());
+  a.outcome = r[6].as<std::string>();
+  a.error = Nullable<std::string>(r[7]);
+  a.error_class = Nullable<std::string>(r[8]);
+  return a;
 }
 
 }  // namespace o2c

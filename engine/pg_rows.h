@@ -1,5 +1,5 @@
-// Reading workflow and task rows, shared by the store (pg_workflow_store.cc) and the operations
-// queries (engine/ops), so both read one column order the same way.
+// Reading workflow, task and task attempt rows, shared by the store (pg_workflow_store.cc) and
+// the operations queries (engine/ops), so both read one column order the same way.
 #pragma once
 
 #include <pqxx/pqxx>
@@ -16,5 +16,10 @@ WorkflowRecord ReadWorkflowRow(const pqxx::row& r);
 // max_attempts, next_attempt_at (µs), lease_owner, lease_expires_at (µs), last_error,
 // result::text, compensates. Later columns are the caller's.
 TaskRecord ReadTaskRow(const pqxx::row& r);
+
+// The select list ReadTaskAttemptRow reads, over task_attempts aliased `a`: task_id, round,
+// attempt, worker, started_at (µs), finished_at (µs), outcome, error, error_class.
+extern const char* const kTaskAttemptColumns;
+TaskAttemptRecord ReadTaskAttemptRow(const pqxx::row& r);
 
 }  // namespace o2c

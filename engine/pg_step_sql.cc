@@ -16,7 +16,8 @@ WITH step AS (
   SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(
     i int, workflow_id bigint, expected_version bigint, state text, status text, context jsonb,
     attention_reason text, n_transitions int, event_id bigint, timer_id bigint, task_id bigint,
-    lease_owner text, task_status text, task_result jsonb, task_error text)
+    lease_owner text, task_status text, task_result jsonb, task_error text,
+    task_started_at timestamptz, task_error_class text)
 ),
 wf AS (
   UPDATE workflows w
@@ -142,6 +143,12 @@ new_events AS (
      AND NOT (target_id IS NULL AND new_child_id IS NULL AND started_here)
 ))sql";
 
+// The completed task and, from what that update returns (so only for a task it finished), the
+// attempt that ended: succeeded, failed or dead, as the task now is, numbered by the task row's
+// count (the lease is held, so it is this lease's); AttemptRoundSql gives its round.
+// The outcome must never be refused over its history row: least() because started_at is the
+// worker's clock and `now` may be another's (the group committer's); ON CONFLICT because a row
+// for the same attempt could only come from the same lease's outcome racing itself.
 constexpr const char* kTaskCompletionCte = R"sql(,
 finished_task AS (
   UPDATE tasks k SET status = s.task_status, result = s.task_result,
@@ -149,6 +156,15 @@ finished_task AS (
          updated_at = $1
     FROM step s JOIN wf ON wf.id = s.workflow_id
    WHERE k.id = s.task_id
+  RETURNING k.id, k.attempt
+),
+finished_attempt AS (
+  INSERT INTO task_attempts (task_id, round, attempt, worker, started_at, finished_at, outcome,
+                             error, error_class)
+  SELECT f.id, %ROUND%, f.attempt, s.lease_owner, least(coalesce(s.task_started_at, $1), $1), $1,
+         s.task_status, s.task_error, s.task_error_class
+    FROM step s JOIN finished_task f ON f.id = s.task_id
+  ON CONFLICT (task_id, round, attempt) DO NOTHING
 ))sql";
 
 constexpr const char* kTimerFiredCte = R"sql(,
@@ -184,6 +200,16 @@ void ReplaceAll(std::string& s, const std::string& from, const std::string& to) 
 Json OptionalString(const std::optional<std::string>& s) { return s ? Json(*s) : Json(); }
 
 }  // namespace
+
+std::string AttemptRoundSql(const std::string& task_id, const std::string& attempt) {
+  // Within a round attempt numbers only grow between recorded outcomes (a deferred lease is
+  // uncounted but records nothing), so a number not above the latest recorded one means the
+  // count was reset: the next round. The primary key's backward scan finds the latest row.
+  return "(SELECT coalesce(max(p.round), 1) + CASE WHEN max(p.attempt) >= " + attempt +
+         " THEN 1 ELSE 0 END FROM (SELECT l.round, l.attempt FROM task_attempts l WHERE "
+         "l.task_id = " +
+         task_id + " ORDER BY l.round DESC, l.attempt DESC LIMIT 1) p)";
+}
 
 unsigned StepShape(const std::vector<StepCommit>& steps) {
   unsigned shape = 0;
@@ -238,7 +264,11 @@ std::string CommitStepsSql(unsigned shape) {
     ReplaceAll(events, "$@", "$" + std::to_string(next_param++));
     sql += events;
   }
-  if (shape & kTaskCompletionPart) sql += kTaskCompletionCte;
+  if (shape & kTaskCompletionPart) {
+    std::string completion = kTaskCompletionCte;
+    ReplaceAll(completion, "%ROUND%", AttemptRoundSql("f.id", "f.attempt"));
+    sql += completion;
+  }
   if (shape & kTimerFiredPart) sql += kTimerFiredCte;
   if (shape & kEventConsumedPart) sql += kEventConsumedCte;
   add(kOperatorActionPart, kOperatorActionCte);
@@ -285,6 +315,8 @@ std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps,
       row["task_result"] =
           c->result ? *c->result : (c->status == "succeeded" ? Json::object() : Json());
       row["task_error"] = OptionalString(c->last_error);
+      if (c->started_at) row["task_started_at"] = FormatTimestamp(*c->started_at);
+      row["task_error_class"] = OptionalString(c->error_class);
     }
     steps_j.push_back(std::move(row));
     for (std::size_t k = 0; k < s.transitions.size(); ++k) {

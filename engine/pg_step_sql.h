@@ -36,6 +36,10 @@ unsigned StepShape(const std::vector<StepCommit>& steps);
 // new version, what was already consumed or NULL).
 std::string CommitStepsSql(unsigned shape);
 
+// A scalar subquery: the round (schema/0004_task_attempts.sql) an attempt numbered `attempt`
+// of task `task_id` (SQL expressions) belongs to. Shared with the reschedule statement.
+std::string AttemptRoundSql(const std::string& task_id, const std::string& attempt);
+
 // The parameter values for CommitStepsSql(shape), in order. REQUIRES: shape == StepShape(steps).
 std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, unsigned shape,
                                            TimePoint now);

@@ -58,10 +58,24 @@ const std::string kLeaseTasks =
         "  FROM due WHERE t.id = due.id RETURNING ") +
     kTaskColumns;
 
-const char* kRescheduleTask =
-    "UPDATE tasks SET status = 'pending', next_attempt_at = $3, last_error = $4,"
-    "       lease_expires_at = NULL, updated_at = $5"
-    " WHERE id = $1 AND status = 'leased' AND lease_owner = $2";
+// The retry and the attempt it ends, in one statement; the attempt number is the lease's (the
+// row is still ours, so its count is). least() and ON CONFLICT: see kTaskCompletionCte in
+// pg_step_sql.cc.
+const std::string kRescheduleTask =
+    "WITH rescheduled AS ("
+    "  UPDATE tasks SET status = 'pending', next_attempt_at = $3, last_error = $4,"
+    "         lease_expires_at = NULL, updated_at = $5"
+    "   WHERE id = $1 AND status = 'leased' AND lease_owner = $2"
+    "  RETURNING id, attempt),"
+    " retried_attempt AS ("
+    "  INSERT INTO task_attempts (task_id, round, attempt, worker, started_at, finished_at,"
+    "                             outcome, error, error_class)"
+    "  SELECT r.id, " +
+    AttemptRoundSql("r.id", "r.attempt") +
+    ", r.attempt, $2, least($6::timestamptz, $5::timestamptz), $5, 'retry', $4, $7"
+    "    FROM rescheduled r"
+    "  ON CONFLICT (task_id, round, attempt) DO NOTHING) "
+    "SELECT count(*) FROM rescheduled";
 
 const char* kDeferTask =
     "UPDATE tasks SET status = 'pending', next_attempt_at = $3, attempt = attempt - 1,"
@@ -146,6 +160,10 @@ const char* kSelectTransitions =
         "at") " FROM transitions WHERE workflow_id = $1 ORDER BY seq";
 const std::string kSelectTasks =
     std::string("SELECT ") + kTaskColumns + " FROM tasks t WHERE t.workflow_id = $1 ORDER BY t.id";
+const std::string kSelectTaskAttempts =
+    std::string("SELECT ") + kTaskAttemptColumns +
+    " FROM task_attempts a JOIN tasks t ON t.id = a.task_id"
+    " WHERE t.workflow_id = $1 ORDER BY a.task_id, a.round, a.attempt";
 
 #undef O2C_MICROS
 
@@ -225,6 +243,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("select_operator_actions", kSelectOperatorActions);
     c.prepare("select_transitions", kSelectTransitions);
     c.prepare("select_tasks", kSelectTasks);
+    c.prepare("select_task_attempts", kSelectTaskAttempts);
   });
 }
 
@@ -313,13 +332,15 @@ std::vector<TaskRecord> PgWorkflowStore::LeaseTasks(const std::string& owner, Ti
 }
 
 bool PgWorkflowStore::RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
-                                     const std::string& last_error, TimePoint now) {
+                                     const std::string& last_error, TimePoint now,
+                                     TimePoint started_at,
+                                     const std::optional<std::string>& error_class) {
   return TranslatePg("reschedule task", [&] {
     pqxx::nontransaction tx(connection_->db);
-    pqxx::result r =
-        tx.exec_prepared("reschedule_task", id, owner, FormatTimestamp(next_attempt_at), last_error,
-                         FormatTimestamp(now));
-    return r.affected_rows() == 1;
+    pqxx::row r = tx.exec_prepared1("reschedule_task", id, owner, FormatTimestamp(next_attempt_at),
+                                    last_error, FormatTimestamp(now), FormatTimestamp(started_at),
+                                    OrNull(error_class));
+    return r[0].as<std::int64_t>() == 1;
   });
 }
 
@@ -532,6 +553,16 @@ std::vector<TaskRecord> PgWorkflowStore::Tasks(WorkflowId id) {
     pqxx::nontransaction tx(connection_->db);
     std::vector<TaskRecord> out;
     for (const auto& row : tx.exec_prepared("select_tasks", id)) out.push_back(ReadTaskRow(row));
+    return out;
+  });
+}
+
+std::vector<TaskAttemptRecord> PgWorkflowStore::TaskAttempts(WorkflowId id) {
+  return TranslatePg("task attempts", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<TaskAttemptRecord> out;
+    for (const auto& row : tx.exec_prepared("select_task_attempts", id))
+      out.push_back(ReadTaskAttemptRow(row));
     return out;
   });
 }

@@ -28,8 +28,10 @@ class PgWorkflowStore final : public WorkflowStore {
                                         TimePoint now) override;
   std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
                                      std::chrono::milliseconds lease_for, int batch_size) override;
+  using WorkflowStore::RescheduleTask;
   bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
-                      const std::string& last_error, TimePoint now) override;
+                      const std::string& last_error, TimePoint now, TimePoint started_at,
+                      const std::optional<std::string>& error_class) override;
   bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before, TimePoint now) override;
   std::optional<TimePoint> NextDueAt(int shard, int shards) override;
   std::vector<TimerRecord> DueTimers(TimePoint now, int limit) override;
@@ -49,6 +51,7 @@ class PgWorkflowStore final : public WorkflowStore {
   std::int64_t RecordOperatorAction(const OperatorActionRecord& action, TimePoint now) override;
   std::vector<TransitionRecord> Transitions(WorkflowId id) override;
   std::vector<TaskRecord> Tasks(WorkflowId id) override;
+  std::vector<TaskAttemptRecord> TaskAttempts(WorkflowId id) override;
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
 
  private:

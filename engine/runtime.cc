@@ -252,19 +252,28 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
         continue;
       }
     }
+    // The attempt's start, recorded with its outcome (task_attempts): taken after the gate, so
+    // the duration is the call's own.
+    const TimePoint started_at = clock_.Now();
     activities::Outcome outcome = executor.Execute(call);
     if (options_.gate) options_.gate->Record(call, outcome, clock_.Now());
-    ReportOutcome(task, outcome);
+    ReportOutcome(task, outcome, started_at);
   }
   return static_cast<int>(tasks.size());
 }
 
-void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome) {
-  std::string actor = "worker:" + options_.worker_id;
+void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome,
+                            TimePoint started_at) {
+  const std::string actor = "worker:" + options_.worker_id;
   StepCommit consume;
+  TaskCompletion done;
+  done.task_id = task.id;
+  done.lease_owner = options_.worker_id;
+  done.started_at = started_at;
   if (const auto* ok = std::get_if<activities::Succeeded>(&outcome)) {
-    consume.task_completion =
-        TaskCompletion{task.id, options_.worker_id, "succeeded", ok->result, {}};
+    done.status = "succeeded";
+    done.result = ok->result;
+    consume.task_completion = std::move(done);
     Deliver(task.workflow_id,
             {"activity_succeeded",
              {{"activity", task.activity},
@@ -276,12 +285,18 @@ void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& o
   if (const auto* retry = std::get_if<activities::RetryAfter>(&outcome)) {
     if (task.attempt < task.max_attempts) {
       auto wait = std::max(retry->delay, Backoff(PolicyFor(task.activity), task.attempt));
-      store_.RescheduleTask(task.id, options_.worker_id, clock_.Now() + wait, retry->error,
-                            clock_.Now());
+      const TimePoint now = clock_.Now();
+      // A retry's error class is not known here: RetryAfter does not say whether the call was
+      // transient or possibly succeeded.
+      store_.RescheduleTask(task.id, options_.worker_id, now + wait, retry->error, now, started_at,
+                            std::nullopt);
       return;
     }
     std::string error = retry->error.empty() ? "attempts exhausted" : retry->error;
-    consume.task_completion = TaskCompletion{task.id, options_.worker_id, "dead", {}, error};
+    done.status = "dead";
+    done.last_error = error;
+    done.error_class = "exhausted";
+    consume.task_completion = std::move(done);
     Deliver(task.workflow_id,
             {"activity_failed",
              {{"activity", task.activity},
@@ -293,8 +308,10 @@ void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& o
     return;
   }
   const auto& permanent = std::get<activities::Permanent>(outcome);
-  consume.task_completion =
-      TaskCompletion{task.id, options_.worker_id, "failed", {}, permanent.reason};
+  done.status = "failed";
+  done.last_error = permanent.reason;
+  done.error_class = permanent.error_class;
+  consume.task_completion = std::move(done);
   Deliver(task.workflow_id,
           {"activity_failed",
            {{"activity", task.activity},

@@ -134,7 +134,9 @@ class Runtime {
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
                        const std::string& event_name, const std::string& actor,
                        const StepCommit& consume) const;
-  void ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome);
+  // Commits a call's outcome; `started_at` (taken just before the call) goes to task_attempts.
+  void ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome,
+                     TimePoint started_at);
 
   WorkflowStore& store_;
   const Clock& clock_;

@@ -142,13 +142,36 @@ struct NewEvent {
   std::string source;
 };
 
-// The end of a task's lease, recorded in the same commit as the step its outcome causes.
+// The end of a task's lease, recorded in the same commit as the step its outcome causes. The
+// commit also records the attempt (task_attempts: outcome = status, error = last_error,
+// finished_at = the commit's `now`).
 struct TaskCompletion {
   TaskId task_id = 0;
   std::string lease_owner;  // the commit fails with LeaseLost unless the task is still ours
   std::string status;       // succeeded | failed | dead
   std::optional<Json> result;
   std::optional<std::string> last_error;
+  // When the worker called the activity (its clock, just before the call). Empty: not known;
+  // the attempt is recorded as starting when it finished. A start after the commit's `now`
+  // (another clock) is recorded as `now`: the outcome must not be refused over its history.
+  // The attempt number is not a field: the store takes the task row's count, which is this
+  // lease's while the lease is held (and the commit fails unless it is).
+  std::optional<TimePoint> started_at;
+  std::optional<std::string> error_class;  // permanent | conflict | exhausted ...
+};
+
+// One attempt of a task that came to an outcome (task_attempts, schema/0004). An attempt whose
+// worker stopped before recording an outcome has no record: its number is missing.
+struct TaskAttemptRecord {
+  TaskId task_id = 0;
+  int round = 1;       // +1 each time an operator reset the task's attempts (retry, replay)
+  int attempt = 0;     // 1 for the first of its round (TaskRecord::attempt of its lease)
+  std::string worker;  // lease owner
+  TimePoint started_at;
+  TimePoint finished_at;
+  std::string outcome;  // succeeded | retry | failed | dead
+  std::optional<std::string> error;
+  std::optional<std::string> error_class;
 };
 
 struct OperatorActionRecord {
@@ -288,7 +311,8 @@ class WorkflowStore {
 
   // Commits one step atomically: transitions appended (seq continues without gaps), workflow
   // updated with version = expected_version + 1, tasks/timers/children/events inserted, and the
-  // consumed event/timer/task marked. On VersionConflict or AlreadyConsumed nothing is written.
+  // consumed event/timer/task marked (a completed task's attempt recorded, see TaskCompletion). On
+  // VersionConflict or AlreadyConsumed nothing is written.
   virtual CommitResult CommitStep(const StepCommit& step, TimePoint now) = 0;
 
   // Commits several steps of DIFFERENT workflows in one database commit (group commit). Each
@@ -304,14 +328,23 @@ class WorkflowStore {
                                              std::chrono::milliseconds lease_for,
                                              int batch_size) = 0;
 
-  // Gives a leased task back for another attempt at `next_attempt_at` (RetryAfter). False if the
-  // lease is no longer `owner`'s; then nothing changes.
+  // Gives a leased task back for another attempt at `next_attempt_at` (RetryAfter), and records
+  // the attempt that ended (outcome retry, error last_error, the lease's attempt number, from
+  // `started_at` to `now`; a start after `now` is recorded as `now`) in the same statement.
+  // False if the lease is no longer `owner`'s; then nothing changes and nothing is recorded.
   virtual bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
-                              const std::string& last_error, TimePoint now) = 0;
+                              const std::string& last_error, TimePoint now, TimePoint started_at,
+                              const std::optional<std::string>& error_class) = 0;
+  // The same, for a caller that does not know when the attempt started (recorded as `now`).
+  bool RescheduleTask(TaskId id, const std::string& owner, TimePoint next_attempt_at,
+                      const std::string& last_error, TimePoint now) {
+    return RescheduleTask(id, owner, next_attempt_at, last_error, now, now, std::nullopt);
+  }
 
   // Gives a leased task back unattempted: due again at `not_before`, and the lease that was
   // counted as an attempt is uncounted (a circuit breaker or rate limit refused the call, so the
-  // downstream never saw it). False if the lease is no longer `owner`'s; then nothing changes.
+  // downstream never saw it), so no attempt is recorded. False if the lease is no longer `owner`'s;
+  // then nothing changes.
   virtual bool DeferTask(TaskId id, const std::string& owner, TimePoint not_before,
                          TimePoint now) = 0;
 
@@ -379,6 +412,8 @@ class WorkflowStore {
 
   virtual std::vector<TransitionRecord> Transitions(WorkflowId id) = 0;
   virtual std::vector<TaskRecord> Tasks(WorkflowId id) = 0;
+  // The recorded attempts of the workflow's tasks, by (task_id, round, attempt).
+  virtual std::vector<TaskAttemptRecord> TaskAttempts(WorkflowId id) = 0;
   virtual std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) = 0;
 };
 

@@ -98,7 +98,11 @@ Json WorkflowDetailJson(const WorkflowRecords& records, const StuckPolicy& stuck
   for (const auto& t : records.transitions)
     if (t.workflow_id == w.id) out["transitions"].push_back(TransitionJson(t));
   for (const auto& t : records.tasks)
-    if (t.task.workflow_id == w.id) out["tasks"].push_back(TaskJson(t));
+    if (t.task.workflow_id == w.id) {
+      Json task = TaskJson(t);
+      task["attempts"] = TaskAttemptsJson(t, now);
+      out["tasks"].push_back(std::move(task));
+    }
   for (const auto& t : records.timers)
     if (t.timer.workflow_id == w.id) out["timers"].push_back(TimerJson(t));
   for (const auto& e : records.pending_events)

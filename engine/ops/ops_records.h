@@ -1,5 +1,6 @@
 // What the operations views read about a set of workflows: the rows of `workflows`,
-// `transitions`, `tasks`, `timers`, unapplied `events` and `operator_actions`, with the
+// `transitions`, `tasks` (with their `task_attempts`), `timers`, unapplied `events` and
+// `operator_actions`, with the
 // timestamps the store's own records leave out (a task's created_at/updated_at, a timer's
 // fired/cancelled times, an operator action's id and time).
 //
@@ -16,8 +17,9 @@ namespace o2c::ops {
 
 struct TaskView {
   TaskRecord task;
-  TimePoint created_at;  // when the step that emitted it committed
-  TimePoint updated_at;  // the last lease, retry or completion
+  TimePoint created_at;                     // when the step that emitted it committed
+  TimePoint updated_at;                     // the last lease, retry or completion
+  std::vector<TaskAttemptRecord> attempts;  // recorded attempts, by (round, attempt)
 };
 
 struct TimerView {

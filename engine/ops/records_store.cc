@@ -71,6 +71,10 @@ const std::string kSelectTasks =
     MicrosOf("next_attempt_at") + ", lease_owner, " + MicrosOf("lease_expires_at") +
     ", last_error, result::text, compensates, " + MicrosOf("created_at") + ", " +
     MicrosOf("updated_at") + " FROM tasks WHERE workflow_id = ANY($1::bigint[]) ORDER BY id";
+// By task id (the primary key of task_attempts leads with it): one query for all the tasks.
+const std::string kSelectTaskAttempts = std::string("SELECT ") + kTaskAttemptColumns +
+                                        " FROM task_attempts a WHERE a.task_id = ANY($1::bigint[])"
+                                        " ORDER BY a.task_id, a.round, a.attempt";
 const std::string kSelectTimers = "SELECT id, workflow_id, name, " + MicrosOf("fire_at") +
                                   ", payload::text, " + MicrosOf("fired_at") + ", " +
                                   MicrosOf("cancelled_at") +
@@ -90,6 +94,7 @@ void PrepareAll(Session& s) {
   s.Prepare("ops_select_family", SelectFamily());
   s.Prepare("ops_select_transitions", kSelectTransitions);
   s.Prepare("ops_select_tasks", kSelectTasks);
+  s.Prepare("ops_select_task_attempts", kSelectTaskAttempts);
   s.Prepare("ops_select_timers", kSelectTimers);
   s.Prepare("ops_select_pending_events", kSelectPendingEvents);
   s.Prepare("ops_select_actions", kSelectActions);
@@ -130,6 +135,18 @@ void ReadRecordsOf(pqxx::transaction_base& tx, WorkflowRecords& out) {
   }
   for (const auto& r : tx.exec_prepared("ops_select_tasks", id_array))
     out.tasks.push_back(ReadTaskView(r));
+  if (!out.tasks.empty()) {
+    std::vector<std::int64_t> task_ids;
+    for (const auto& t : out.tasks) task_ids.push_back(t.task.id);
+    // Both lists are in task id order: one merge pass hands each task its attempts.
+    auto task = out.tasks.begin();
+    for (const auto& r : tx.exec_prepared("ops_select_task_attempts", PgArray(task_ids))) {
+      TaskAttemptRecord a = ReadTaskAttemptRow(r);
+      while (task != out.tasks.end() && task->task.id < a.task_id) ++task;
+      if (task == out.tasks.end()) break;
+      if (task->task.id == a.task_id) task->attempts.push_back(std::move(a));
+    }
+  }
   for (const auto& r : tx.exec_prepared("ops_select_timers", id_array)) {
     TimerView v;
     v.timer = TimerRecord{r[0].as<std::int64_t>(), r[1].as<WorkflowId>(), r[2].as<std::string>(),

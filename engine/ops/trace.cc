@@ -59,6 +59,74 @@ const char* StateHint(const std::string& state) {
   return it == hints.end() ? "an outside event" : it->second;
 }
 
+Json AttemptJson(const TaskAttemptRecord& a) {
+  return {{"round", a.round},
+          {"attempt", a.attempt},
+          {"worker", a.worker},
+          {"started_at", FormatTimestamp(a.started_at)},
+          {"finished_at", FormatTimestamp(a.finished_at)},
+          {"duration_ms", MillisBetween(a.started_at, a.finished_at)},
+          {"outcome", a.outcome},
+          {"error", a.error ? Json(*a.error) : Json()},
+          {"error_class", a.error_class ? Json(*a.error_class) : Json()}};
+}
+
+// An attempt number with no recorded outcome: its lease was taken (the count says so) but the
+// worker never committed what the call came to.
+Json UnrecordedAttemptJson(const TaskRecord& t, int round, int attempt, bool latest,
+                           TimePoint now) {
+  std::string note;
+  const bool leased_now = latest && t.status == "leased";
+  if (leased_now && t.lease_expires_at && *t.lease_expires_at > now) {
+    note = "in progress on worker " + t.lease_owner.value_or("?") + " (lease until " +
+           FormatTimestamp(*t.lease_expires_at) + ")";
+  } else if (leased_now) {
+    note =
+        "no outcome recorded (worker " + t.lease_owner.value_or("?") + " stopped; lease expired)";
+  } else {
+    // Why no name: lease_owner is the task's latest lease, not this one's.
+    note = "no outcome recorded (its worker stopped; lease expired)";
+  }
+  return {{"round", round},        {"attempt", attempt},     {"worker", nullptr},
+          {"started_at", nullptr}, {"finished_at", nullptr}, {"duration_ms", nullptr},
+          {"outcome", nullptr},    {"error", nullptr},       {"error_class", nullptr},
+          {"note", note}};
+}
+
+}  // namespace
+
+// Within a round the numbers run 1..n without gaps; a gap is a lease that ended without an
+// outcome. The latest round runs to the task's attempt count; an earlier one (before an operator
+// reset the count) to its last recorded attempt.
+Json TaskAttemptsJson(const TaskView& v, TimePoint now) {
+  const TaskRecord& t = v.task;
+  Json out = Json::array();
+  int latest_round = 1;
+  if (!v.attempts.empty()) {
+    const TaskAttemptRecord& last = v.attempts.back();
+    latest_round = last.round + (last.attempt > t.attempt ? 1 : 0);  // reset, nothing recorded yet
+  }
+  auto recorded = v.attempts.begin();
+  for (int round = 1; round <= latest_round; ++round) {
+    int upto = round == latest_round ? t.attempt : 0;
+    for (const auto& a : v.attempts)
+      if (a.round == round) upto = std::max(upto, a.attempt);
+    for (int n = 1; n <= upto; ++n) {
+      while (recorded != v.attempts.end() &&
+             std::tie(recorded->round, recorded->attempt) < std::tie(round, n))
+        ++recorded;
+      if (recorded != v.attempts.end() && recorded->round == round && recorded->attempt == n) {
+        out.push_back(AttemptJson(*recorded));
+      } else {
+        out.push_back(UnrecordedAttemptJson(t, round, n, round == latest_round && n == upto, now));
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
 Json CompensatesJson(const TaskView& task, const WorkflowRecords& records) {
   if (!task.task.compensates) return nullptr;
   Json out = {{"task_id", *task.task.compensates}};
@@ -200,8 +268,17 @@ Json BuildTrace(const WorkflowRecords& records, const StuckPolicy& stuck, TimePo
                     {"idempotency_key", t.idempotency_key},
                     {"compensation", compensation}};
     if (compensation) emitted["compensates"] = CompensatesJson(v, records);
+    Json attempts = TaskAttemptsJson(v, now);
+    if (!IsFinished(t.status)) {
+      // Still open: its attempts so far go with its emission (there is no outcome yet).
+      emitted["status"] = t.status;
+      emitted["attempt"] = t.attempt;
+      emitted["max_attempts"] = t.max_attempts;
+      emitted["attempts"] = std::move(attempts);
+      entries.push_back({v.created_at, kEmitted, t.workflow_id, t.id, std::move(emitted)});
+      continue;
+    }
     entries.push_back({v.created_at, kEmitted, t.workflow_id, t.id, std::move(emitted)});
-    if (!IsFinished(t.status)) continue;
     Json outcome = {{"at", FormatTimestamp(v.updated_at)},
                     {"kind", "activity_outcome"},
                     {"workflow_id", t.workflow_id},
@@ -209,8 +286,9 @@ Json BuildTrace(const WorkflowRecords& records, const StuckPolicy& stuck, TimePo
                     {"task_id", t.id},
                     {"activity", t.activity},
                     {"outcome", t.status},
-                    {"attempts", t.attempt},
+                    {"attempt", t.attempt},
                     {"max_attempts", t.max_attempts},
+                    {"attempts", std::move(attempts)},
                     {"elapsed_ms", MillisBetween(v.created_at, v.updated_at)},
                     {"error", t.last_error ? Json(*t.last_error) : Json()},
                     {"documents", t.result ? DocumentsOf(*t.result) : Json::object()},
@@ -243,9 +321,9 @@ Json BuildTrace(const WorkflowRecords& records, const StuckPolicy& stuck, TimePo
   trace["timeline"] = std::move(timeline);
   trace["waiting"] = std::move(waiting);
   trace["limitations"] = {
-      "per-attempt start times and durations are not recorded: a task keeps its attempt count, "
-      "last error and final result; elapsed_ms runs from emission to the final outcome, backoff "
-      "included"};
+      "an attempt whose worker stopped before recording its outcome shows as \"no outcome "
+      "recorded\": its start, its worker (unless it is the task's latest lease) and what the "
+      "downstream did are not known"};
   return trace;
 }
 
@@ -287,7 +365,7 @@ std::string RenderEntry(const Json& e) {
   if (kind == "activity_outcome") {
     std::string line = std::string("  < ") + (e.value("compensation", false) ? "! " : "") +
                        Str(e, "activity") + " " + Str(e, "outcome") + " after " +
-                       Str(e, "attempts") + "/" + Str(e, "max_attempts") + " attempts, " +
+                       Str(e, "attempt") + "/" + Str(e, "max_attempts") + " attempts, " +
                        Str(e, "elapsed_ms") + " ms since emitted";
     if (!Str(e, "error").empty()) line += ", error: " + Str(e, "error");
     for (const auto& [field, id] : e["documents"].items()) {
@@ -297,6 +375,19 @@ std::string RenderEntry(const Json& e) {
   }
   std::string line = std::string(e.value("dry_run", false) ? "operator DRY RUN " : "operator ") +
                      Str(e, "action") + " by " + Str(e, "actor") + ": \"" + Str(e, "reason") + "\"";
+  return line;
+}
+
+// "attempt 2/5  12:00:01.120  310 ms  retry  ERP 503 ... (transient)"
+std::string RenderAttempt(const Json& a, const std::string& max_attempts) {
+  std::string line = "attempt " + Str(a, "attempt") + "/" + max_attempts;
+  if (a.value("round", 1) > 1) line += " (round " + Str(a, "round") + ")";
+  if (a.contains("note")) return line + "  " + Str(a, "note");
+  const std::string started = Str(a, "started_at");
+  line += "  " + (started.size() >= 23 ? started.substr(11, 12) : started) + "  " +
+          Str(a, "duration_ms") + " ms  " + Str(a, "outcome");
+  if (!Str(a, "error").empty()) line += "  " + Str(a, "error");
+  if (!Str(a, "error_class").empty()) line += " (" + Str(a, "error_class") + ")";
   return line;
 }
 
@@ -331,6 +422,11 @@ std::string RenderTraceText(const Json& trace) {
   for (const auto& e : trace["timeline"]) {
     out << Str(e, "at") << "  " << Pad(Str(e, "label"), label_width) << "  " << RenderEntry(e)
         << "\n";
+    if (!e.contains("attempts")) continue;
+    // One line per attempt under the task's entry, indented past its time and label.
+    const std::string indent(Str(e, "at").size() + label_width + 8, ' ');
+    for (const auto& a : e["attempts"])
+      out << indent << RenderAttempt(a, Str(e, "max_attempts")) << "\n";
   }
   out << "\nNow\n";
   if (trace["waiting"].empty()) out << "  nothing open: every workflow has finished\n";

@@ -4,13 +4,17 @@
 //
 // The timeline holds, in time order: every transition (with its actor; rejected events marked),
 // every activity emitted (compensations marked `compensation` with the task they undo), every
-// activity outcome (attempts, time from emission to outcome, error, downstream document ids) and
-// every operator action. Entries at the same instant are ordered cause first: an activity's
+// activity outcome (attempt count, time from emission to outcome, error, downstream document ids)
+// and every operator action. Entries at the same instant are ordered cause first: an activity's
 // outcome, then the transition it caused, then the activities that transition emitted.
 //
-// What the records cannot say is listed under "limitations": tasks keep only their latest
-// attempt (count, last error, final result), so per-attempt start times and durations are not
-// available; "elapsed_ms" is from emission to the final outcome, backoff included.
+// Every attempt of a task is listed in "attempts" ([{round, attempt, worker, started_at,
+// finished_at, duration_ms, outcome, error, error_class}], by round then number) on its outcome
+// entry, or on its emission entry while it is still open. An attempt number with no recorded
+// outcome (its worker stopped, or it is running now) is listed with nulls and a "note".
+// "elapsed_ms" on the outcome runs from emission to the final outcome, backoff included.
+//
+// What the records cannot say is listed under "limitations".
 #pragma once
 
 #include <string>
@@ -33,6 +37,10 @@ std::string WorkflowLabel(const WorkflowRecord& w);
 // The trace document. REQUIRES: records.workflows is not empty; workflows[0] is the root.
 // {"root": {...}, "workflows": [...], "timeline": [...], "waiting": [...], "limitations": [...]}
 Json BuildTrace(const WorkflowRecords& records, const StuckPolicy& stuck, TimePoint now);
+
+// Every attempt of the task, recorded or not, by round then number: the trace's "attempts"
+// (also the workflow detail view's). `now` tells a running attempt from one whose worker stopped.
+Json TaskAttemptsJson(const TaskView& task, TimePoint now);
 
 // The trace as a terminal timeline (one line per entry, then what each open workflow waits for).
 std::string RenderTraceText(const Json& trace);

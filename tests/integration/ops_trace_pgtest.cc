@@ -106,8 +106,30 @@ TEST_F(OpsTraceTest, ListsTheSplitShipmentTheRetryAndTheReturnInOrder) {
 
   const json& retry = timeline[retried];
   EXPECT_EQ(retry["outcome"], "succeeded");
-  EXPECT_EQ(retry["attempts"], 2);
+  EXPECT_EQ(retry["attempt"], 2);
   EXPECT_EQ(retry["error"], "503: ERP unavailable");
+  // Each attempt with its own time, outcome and error; the Retry-After second between them.
+  ASSERT_EQ(retry["attempts"].size(), 2u) << retry.dump();
+  const json& first = retry["attempts"][0];
+  const json& second = retry["attempts"][1];
+  EXPECT_EQ(first["attempt"], 1);
+  EXPECT_EQ(first["outcome"], "retry");
+  EXPECT_EQ(first["error"], "503: ERP unavailable");
+  EXPECT_EQ(first["worker"], "w1");
+  EXPECT_EQ(second["attempt"], 2);
+  EXPECT_EQ(second["outcome"], "succeeded");
+  EXPECT_TRUE(second["error"].is_null());
+  for (const json& a : retry["attempts"]) {
+    EXPECT_LE(a["started_at"].get<std::string>(), a["finished_at"].get<std::string>());
+    EXPECT_GE(a["duration_ms"].get<int>(), 0);
+  }
+  EXPECT_EQ(One("SELECT b.started_at - a.finished_at >= interval '1 second'"
+                "  FROM task_attempts a JOIN task_attempts b ON b.task_id = a.task_id"
+                " WHERE a.attempt = 1 AND b.attempt = 2 AND a.task_id = " +
+                retry["task_id"].dump()),
+            "t")
+      << "Retry-After 1 s sits between the attempts";
+  EXPECT_FALSE(timeline[received].contains("attempts"));
   EXPECT_GE(retry["elapsed_ms"].get<int>(), 1000) << "Retry-After 1 s sits between the attempts";
   EXPECT_TRUE(retry["documents"].contains("sales_order_id"));
   EXPECT_EQ(timeline[received]["actor"], "webhook:shopify");
@@ -121,6 +143,12 @@ TEST_F(OpsTraceTest, ListsTheSplitShipmentTheRetryAndTheReturnInOrder) {
   EXPECT_NE(text.find("erp.create_sales_order succeeded after 2/3 attempts"), std::string::npos)
       << text;
   EXPECT_NE(text.find("error: 503: ERP unavailable"), std::string::npos);
+  EXPECT_NE(text.find("attempt 1/3  " + first["started_at"].get<std::string>().substr(11, 12) +
+                      "  0 ms  retry  503: ERP unavailable\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("attempt 2/3  "), std::string::npos) << text;
+  EXPECT_EQ(text.find("are not recorded"), std::string::npos) << text;
   EXPECT_NE(text.find("fulfilling -> completed on shipment_closed  by engine"), std::string::npos)
       << text;
 }

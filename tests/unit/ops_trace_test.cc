@@ -75,11 +75,18 @@ class OpsTraceBuild : public ::testing::Test {
     auto create = Task(10, 1, "erp.create_sales_order", "succeeded", 3, 0, 500);
     create.task.result = json{{"sales_order_id", "SO-1"}, {"note", "x"}};
     create.task.last_error = "503: ERP unavailable";
+    // Attempt 1 retried, attempt 2's worker stopped (no row), attempt 3 succeeded.
+    create.attempts = {
+        {10, 1, 1, "w1", At(100), At(410), "retry", "503: ERP unavailable", std::nullopt},
+        {10, 1, 3, "w2", At(480), At(500), "succeeded", std::nullopt, std::nullopt}};
     auto wms = Task(11, 2, "wms.create_fulfillment", "failed", 1, 500, 700);
     wms.task.last_error = "422: not stocked";
+    wms.attempts = {{11, 1, 1, "w1", At(600), At(700), "failed", "422: not stocked", "permanent"}};
     auto cancel = Task(12, 1, "erp.cancel_sales_order", "pending", 1, 800, 850);
     cancel.task.compensates = 10;
     cancel.task.last_error = "503: ERP unavailable";
+    cancel.attempts = {
+        {12, 1, 1, "w1", At(820), At(850), "retry", "503: ERP unavailable", std::nullopt}};
     r.tasks = {create, wms, cancel};
     ActionView action;
     action.id = 7;
@@ -120,8 +127,29 @@ TEST_F(OpsTraceBuild, CarriesAttemptsDocumentsCompensationsAndRejections) {
   json trace = BuildTrace(r, StuckPolicy::Defaults(), At(1000));
   const json& timeline = trace["timeline"];
   const json& outcome = timeline[2];
-  EXPECT_EQ(outcome["attempts"], 3);
+  EXPECT_EQ(outcome["attempt"], 3);
   EXPECT_EQ(outcome["elapsed_ms"], 500);
+  ASSERT_EQ(outcome["attempts"].size(), 3u) << outcome.dump(1);
+  EXPECT_EQ(outcome["attempts"][0], (json{{"round", 1},
+                                          {"attempt", 1},
+                                          {"worker", "w1"},
+                                          {"started_at", FormatTimestamp(At(100))},
+                                          {"finished_at", FormatTimestamp(At(410))},
+                                          {"duration_ms", 310},
+                                          {"outcome", "retry"},
+                                          {"error", "503: ERP unavailable"},
+                                          {"error_class", nullptr}}));
+  EXPECT_TRUE(outcome["attempts"][1]["outcome"].is_null());
+  EXPECT_EQ(outcome["attempts"][1]["note"],
+            "no outcome recorded (its worker stopped; lease expired)");
+  EXPECT_EQ(outcome["attempts"][2]["outcome"], "succeeded");
+  EXPECT_EQ(outcome["attempts"][2]["duration_ms"], 20);
+  EXPECT_EQ(timeline[6]["attempts"][0]["error_class"], "permanent");
+  // Still open: its attempts so far go with its emission.
+  EXPECT_EQ(timeline[9]["status"], "pending");
+  ASSERT_EQ(timeline[9]["attempts"].size(), 1u);
+  EXPECT_EQ(timeline[9]["attempts"][0]["outcome"], "retry");
+  EXPECT_FALSE(timeline[1].contains("attempts")) << "a finished task lists them on its outcome";
   EXPECT_EQ(outcome["error"], "503: ERP unavailable");
   EXPECT_EQ(outcome["documents"], (json{{"sales_order_id", "SO-1"}}));
   const json& compensation = timeline[9];
@@ -131,6 +159,7 @@ TEST_F(OpsTraceBuild, CarriesAttemptsDocumentsCompensationsAndRejections) {
   EXPECT_EQ(trace["workflows"][0]["documents"], (json{{"sales_order_id", "SO-1"}}));
   EXPECT_EQ(trace["workflows"][1]["label"], "shipment#2");
   EXPECT_FALSE(trace["limitations"].empty());
+  EXPECT_EQ(trace["limitations"].dump().find("not recorded"), std::string::npos);
 }
 
 TEST_F(OpsTraceBuild, SaysWhatOpenWorkflowsWaitFor) {
@@ -156,7 +185,11 @@ TEST_F(OpsTraceBuild, RendersAReadableTimeline) {
         "erp.create_sales_order task 10)",
         "[rejected] refund_created in compensating: no transition  by webhook:wms",
         "operator DRY RUN retry by operator:alice: \"ERP is back\"",
-        "order#1     compensating since"}) {
+        "order#1     compensating since",
+        "attempt 1/5  08:00:00.100  310 ms  retry  503: ERP unavailable\n",
+        "attempt 2/5  no outcome recorded (its worker stopped; lease expired)\n",
+        "attempt 3/5  08:00:00.480  20 ms  succeeded\n",
+        "attempt 1/5  08:00:00.600  100 ms  failed  422: not stocked (permanent)\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n---\n" << text;
   }
 }
