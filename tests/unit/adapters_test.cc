@@ -14,37 +14,12 @@
 #include "activities/sim/sim_service.h"
 #include "engine/http/http_client.h"
 #include "engine/http/http_server.h"
+#include "tests/unit/adapter_test_support.h"
 
 namespace o2c::activities {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::unique_ptr<http::HttpServer> StartServer(http::Handler handler) {
-  http::HttpServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.threads = 4;
-  options.shutdown_grace = 200ms;
-  auto server = std::make_unique<http::HttpServer>(options, std::move(handler));
-  server->Start();
-  return server;
-}
-
-std::string BaseUrl(const http::HttpServer& server) {
-  return "http://127.0.0.1:" + std::to_string(server.port());
-}
-
-ActivityCall Call(std::string activity, Json input, std::string key, int attempt = 1) {
-  ActivityCall call;
-  call.task_id = 1;
-  call.workflow_id = 42;
-  call.activity = std::move(activity);
-  call.input = std::move(input);
-  call.idempotency_key = std::move(key);
-  call.attempt = attempt;
-  call.correlation_id = "corr-1";
-  return call;
-}
 
 Json ResultOf(const Outcome& outcome) {
   const auto* ok = std::get_if<Succeeded>(&outcome);

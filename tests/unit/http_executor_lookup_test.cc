@@ -12,37 +12,13 @@
 #include "activities/adapters/http_executor.h"
 #include "activities/sim/sim_service.h"
 #include "engine/http/http_server.h"
+#include "tests/unit/adapter_test_support.h"
 
 namespace o2c::activities {
 namespace {
 
 using namespace std::chrono_literals;
 using P = DocumentPresence;
-
-std::unique_ptr<http::HttpServer> StartServer(http::Handler handler) {
-  http::HttpServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.threads = 2;
-  options.shutdown_grace = 200ms;
-  auto server = std::make_unique<http::HttpServer>(options, std::move(handler));
-  server->Start();
-  return server;
-}
-
-std::string BaseUrl(const http::HttpServer& server) {
-  return "http://127.0.0.1:" + std::to_string(server.port());
-}
-
-ActivityCall Call(std::string activity, Json input, std::string key) {
-  ActivityCall call;
-  call.task_id = 1;
-  call.workflow_id = 7;
-  call.activity = std::move(activity);
-  call.input = std::move(input);
-  call.idempotency_key = std::move(key);
-  call.attempt = 1;
-  return call;
-}
 
 constexpr const char* kKey = "erp.create_sales_order:demo.myshopify.com/1001";
 
