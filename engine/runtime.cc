@@ -234,6 +234,11 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
       store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
       continue;
     }
+    if (task.lease_expires_at && clock_.Now() >= *task.lease_expires_at) {
+      // The calls before it in this batch outlasted its lease: another worker may hold the task
+      // now, so calling would send a second request whose outcome could not be committed.
+      continue;
+    }
     activities::ActivityCall call{task.id,    task.workflow_id,     task.activity,
                                   task.input, task.idempotency_key, task.attempt,
                                   ""};

@@ -43,6 +43,41 @@ TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
   EXPECT_EQ(store.Tasks(w.id).at(0).status, "failed");
 }
 
+TEST(Runtime, ATaskWhoseLeaseRanOutInTheBatchIsNotCalled) {
+  MemoryWorkflowStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  RuntimeOptions options;
+  options.lease_for = std::chrono::seconds(1);
+  Runtime runtime(store, clock, options);
+  NewWorkflow closed;
+  closed.type = "refund";
+  closed.business_key = "shop/refunds/2";
+  closed.state = "closed";
+  closed.status = "closed";
+  auto w = store.CreateWorkflow(closed, clock.Now()).workflow;
+  StepCommit s;
+  s.workflow_id = w.id;
+  s.expected_version = 0;
+  s.state = "closed";
+  s.status = "closed";
+  s.context = Json::object();
+  s.transitions.push_back({"closed", "test_setup", "closed"});
+  s.tasks.push_back({"erp.slow", {}, "erp.slow:1", 3});
+  s.tasks.push_back({"erp.slow", {}, "erp.slow:2", 3});
+  ASSERT_TRUE(std::holds_alternative<Committed>(store.CommitStep(s, clock.Now())));
+
+  activities::InProcessExecutor executor;
+  executor.SetScript("erp.slow", [&clock](const auto&) -> std::optional<activities::Outcome> {
+    clock.Advance(std::chrono::seconds(2));  // longer than the lease
+    return activities::Permanent{"422: slow and wrong"};
+  });
+  EXPECT_EQ(runtime.RunTasks(executor), 2);
+  EXPECT_EQ(executor.calls(), 1);  // the second task's lease had run out: not called
+  EXPECT_EQ(store.Tasks(w.id).at(1).status, "leased");
+  EXPECT_EQ(runtime.RunTasks(executor), 1);  // taken again as an expired lease, and called
+  EXPECT_EQ(executor.calls(), 2);
+}
+
 // Refuses the first `refusals` calls, as an open circuit breaker would.
 class RefusingGate final : public CallGate {
  public:
