@@ -24,6 +24,7 @@ struct Succeeded {
 struct RetryAfter {
   std::chrono::milliseconds delay{0};  // at least this long (e.g. Retry-After); 0: policy decides
   std::string error;                   // what went wrong, for last_error and the trace
+  std::string error_class;  // transient | possibly_succeeded (the classifier's kind); "": unknown
 };
 struct Permanent {
   std::string reason;                     // e.g. "422: unknown SKU ABC-1"

@@ -291,10 +291,10 @@ void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& o
     if (task.attempt < task.max_attempts) {
       auto wait = std::max(retry->delay, Backoff(PolicyFor(task.activity), task.attempt));
       const TimePoint now = clock_.Now();
-      // A retry's error class is not known here: RetryAfter does not say whether the call was
-      // transient or possibly succeeded.
+      std::optional<std::string> error_class;
+      if (!retry->error_class.empty()) error_class = retry->error_class;
       store_.RescheduleTask(task.id, options_.worker_id, now + wait, retry->error, now, started_at,
-                            std::nullopt);
+                            error_class);
       return;
     }
     std::string error = retry->error.empty() ? "attempts exhausted" : retry->error;

@@ -324,7 +324,8 @@ activities::Outcome ToOutcome(const Classification& c, activities::Json result) 
     case CallKind::kPossiblySucceeded:
       break;
   }
-  return activities::RetryAfter{c.retry_after.value_or(milliseconds(0)), c.reason};
+  return activities::RetryAfter{c.retry_after.value_or(milliseconds(0)), c.reason,
+                                std::string(ToString(c.kind))};
 }
 
 }  // namespace o2c::policy

@@ -70,16 +70,18 @@ TEST_F(TaskAttemptsTest, ARetryThenASuccessAreTwoAttemptsWithTheirDurations) {
   executor_.SetScript("erp.resolve_items", [&,
                                             retry = Takes(300, RetryAfter{milliseconds(0),
                                                                           "ERP 503 Service "
-                                                                          "Unavailable"}),
+                                                                          "Unavailable",
+                                                                          "transient"}),
                                             ok = Takes(120, std::nullopt)](const auto& c) {
     return ++calls == 1 ? retry(c) : ok(c);
   });
   StartOrder(5001);
   SettleWithRetries(3);
   ASSERT_EQ(Order(5001).state, "fulfilling");
-  EXPECT_EQ(Attempts("erp.resolve_items"),
-            (Table{{"1", "1", "w1", "retry", "ERP 503 Service Unavailable", "-", "300", "t", "t"},
-                   {"1", "2", "w1", "succeeded", "-", "-", "120", "t", "t"}}));
+  EXPECT_EQ(
+      Attempts("erp.resolve_items"),
+      (Table{{"1", "1", "w1", "retry", "ERP 503 Service Unavailable", "transient", "300", "t", "t"},
+             {"1", "2", "w1", "succeeded", "-", "-", "120", "t", "t"}}));
   // Every other activity of the order succeeded at once, each exactly one attempt.
   EXPECT_EQ(One("SELECT string_agg(t.activity || ':' || a.attempt || ':' || a.outcome, ',' ORDER BY"
                 " t.id) FROM task_attempts a JOIN tasks t ON t.id = a.task_id WHERE t.activity <>"
@@ -103,7 +105,7 @@ TEST_F(TaskAttemptsTest, ARetryThenASuccessAreTwoAttemptsWithTheirDurations) {
   const std::string started = first["started_at"];
   const std::string text = TraceText(5001);
   EXPECT_NE(text.find("attempt 1/3  " + started.substr(11, 12) +
-                      "  300 ms  retry  ERP 503 Service Unavailable\n"),
+                      "  300 ms  retry  ERP 503 Service Unavailable (transient)\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("attempt 2/3  "), std::string::npos) << text;

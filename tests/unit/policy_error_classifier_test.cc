@@ -216,10 +216,12 @@ TEST(ToOutcome, MapsEachKind) {
   ASSERT_TRUE(std::holds_alternative<activities::RetryAfter>(transient));
   EXPECT_EQ(std::get<activities::RetryAfter>(transient).delay, seconds(2));
   EXPECT_EQ(std::get<activities::RetryAfter>(transient).error, "429 from ERP");
+  EXPECT_EQ(std::get<activities::RetryAfter>(transient).error_class, "transient");
 
   auto maybe = ToOutcome({CallKind::kPossiblySucceeded, std::nullopt, "500 from ERP"});
   ASSERT_TRUE(std::holds_alternative<activities::RetryAfter>(maybe));
   EXPECT_EQ(std::get<activities::RetryAfter>(maybe).delay, milliseconds(0));
+  EXPECT_EQ(std::get<activities::RetryAfter>(maybe).error_class, "possibly_succeeded");
 }
 
 TEST(ToOutcome, EndToEndFromAResult) {
