@@ -76,6 +76,15 @@ Json Parked() {
   return c;
 }
 
+// Parked after erp.create_sales_order failed for good: refused (not_created) or after retries
+// that may have reached the ERP (unknown).
+Json ParkedAtCreate(const std::string& erp) {
+  Json c = Creating();
+  c["erp_order"] = erp;
+  c["attention_reason"] = "timeout";
+  return c;
+}
+
 Json Child(const std::string& key, const std::string& reason = "") {
   Json p = {{"child_key", key}};
   if (!reason.empty()) p["reason"] = reason;
@@ -336,6 +345,39 @@ std::vector<RowCase> OrderRows() {
        "cancelling",
        {"compensation:erp.cancel_sales_order"},
        "running"},
+      {"needs_attention_order_cancelled_erp_order_never_created",
+       "needs_attention",
+       ParkedAtCreate("not_created"),
+       "order_cancelled",
+       Json::object(),
+       "order_cancelled",
+       "cancelled",
+       {},
+       "cancelled"},
+      {"needs_attention_order_cancelled_erp_order_unknown",
+       "needs_attention",
+       ParkedAtCreate("unknown"),
+       "order_cancelled",
+       Json::object(),
+       "order_cancelled",
+       "needs_attention",
+       {},
+       "needs_attention",
+       "cancel_needs_erp_check"},
+      {"creating_erp_order_created_after_a_held_cancel",
+       "creating_erp_order",
+       [] {
+         Json c = ParkedAtCreate("unknown");
+         c["cancel_requested"] = true;
+         c.erase("attention_reason");
+         return c;
+       }(),
+       "activity_succeeded",
+       kCreated,
+       "erp_order_created",
+       "cancelling",
+       {"compensation:erp.cancel_sales_order"},
+       "running"},
       {"cancelling_late_erp_order_created",
        "cancelling",
        Undoing("", "", "requested"),
@@ -490,6 +532,23 @@ TEST_P(OrderRowTest, Transition) {
 
 INSTANTIATE_TEST_SUITE_P(Rows, OrderRowTest, ::testing::ValuesIn(OrderRows()),
                          [](const auto& info) { return info.param.name; });
+
+// A create that failed for good says what the ERP may hold: nothing after a refusal, unknown
+// after retries that may have reached it.
+TEST(OrderParkTest, AFailedCreateRecordsWhatTheErpMayHold) {
+  for (const auto& [error_class, erp] : std::vector<std::pair<std::string, std::string>>{
+           {"permanent", "not_created"}, {"conflict", "not_created"}, {"exhausted", "unknown"}}) {
+    const Transition t = ApplyTo("order", "creating_erp_order", Creating(), "activity_failed",
+                                 Failed("erp.create_sales_order", error_class, "timeout"));
+    ASSERT_FALSE(t.rejected) << t.rejection_reason;
+    EXPECT_EQ(t.to, "needs_attention");
+    EXPECT_EQ(t.context["erp_order"], erp) << error_class;
+  }
+  // A held cancel is kept in the context for the ERP's answer.
+  const Transition held =
+      ApplyTo("order", "needs_attention", ParkedAtCreate("unknown"), "order_cancelled");
+  EXPECT_EQ(held.context["cancel_requested"], true);
+}
 
 // Every state: an event that has no row is rejected, unchanged, without commands.
 TEST(OrderRejectTest, EveryStateRejectsAnEventWithoutARow) {

@@ -151,6 +151,11 @@ void Hold(const Json& p, Json& ctx, const char* reason) {
 
 void ParkOnFailure::Run(const Json& p, Json& ctx, Commands&) {
   ctx[kAttentionReason] = StringOr(p, "reason", "activity_failed");
+  // Why: a create that failed for good has no outcome left to wait for, so a later cancel must
+  // know what the ERP holds. A refusal means nothing was created; exhausted retries (timeouts,
+  // lost answers) may have created it.
+  if (StringOr(p, "activity", "") == kCreateSalesOrder && StringOr(ctx, kErpOrder, "") != "created")
+    ctx[kErpOrder] = StringOr(p, "error_class", "") == "exhausted" ? "unknown" : "not_created";
   ctx["last_error"] = {{"activity", p.value("activity", Json())},
                        {"reason", p.value("reason", Json())},
                        {"error_class", p.value("error_class", Json())}};
@@ -259,6 +264,11 @@ void NoteSalesOrderCancelled::Run(const Json&, Json& ctx, Commands&) {
   ctx[kErpOrder] = "cancelled";
 }
 
+void HoldCancelUntilErpKnown::Run(const Json&, Json& ctx, Commands&) {
+  ctx["cancel_requested"] = true;
+  ctx[kAttentionReason] = "cancel_needs_erp_check";
+}
+
 void AttentionCancelAfterShip::Run(const Json& p, Json& ctx, Commands&) {
   ctx[kAttentionReason] = StringOr(p, "reason", "cancel_after_ship");
   if (p.contains("child_key") && p["child_key"].is_string()) {
@@ -300,6 +310,14 @@ bool AnyShipmentClosed::Check(const Json&, const Json& ctx) {
   return false;
 }
 
+bool SalesOrderUnknown::Check(const Json&, const Json& ctx) {
+  return StringOr(ctx, kErpOrder, "") == "unknown";
+}
+
+bool CancelRequested::Check(const Json&, const Json& ctx) {
+  return ctx.contains("cancel_requested") && ctx["cancel_requested"] == true;
+}
+
 bool AllCompensationsDone::Check(const Json&, const Json& ctx) {
   if (ctx.contains(kShipments) && ctx[kShipments].is_object()) {
     for (const auto& [key, status] : ctx[kShipments].items()) {
@@ -307,7 +325,7 @@ bool AllCompensationsDone::Check(const Json&, const Json& ctx) {
     }
   }
   const std::string erp = StringOr(ctx, kErpOrder, "");
-  return erp != "requested" && erp != "created" && erp != "cancel_requested";
+  return erp != "requested" && erp != "created" && erp != "cancel_requested" && erp != "unknown";
 }
 
 }  // namespace o2c::workflows::order

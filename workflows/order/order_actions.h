@@ -9,7 +9,9 @@
 //   items          {sku: erp_item_id} from erp.resolve_items
 //   unmapped       [sku] from erp.resolve_items
 //   allocations    [{location, lines}] from routing.assign
-//   erp_order      "requested" | "created" | "cancel_requested" | "cancelled" | "not_created"
+//   erp_order      "requested" | "created" | "cancel_requested" | "cancelled" | "not_created" |
+//                  "unknown" (its create failed after retries that may have reached the ERP)
+//   cancel_requested  true once a cancel was asked for (kept across an operator replay)
 //   sales_order_id from erp.create_sales_order
 //   shipments      {child_key: "open" | "cancelling" | "closed" | "failed" | "cancelled"}
 //   attention_reason, last_error {activity, reason, error_class}
@@ -120,6 +122,13 @@ struct NoteSalesOrderCancelled : ActionFn<NoteSalesOrderCancelled> {
 struct AttentionCancelAfterShip : ActionFn<AttentionCancelAfterShip> {
   static void Run(const Json& p, Json& ctx, Commands& out);
 };
+// needs_attention | order_cancelled while the ERP order is "unknown": the cancel is kept
+// (cancel_requested) and the order stays parked with reason cancel_needs_erp_check, because
+// cancelling now could leave an ERP order nobody cancels. The operator's replay from
+// creating_erp_order asks the ERP under the same key; its answer then finishes the cancel.
+struct HoldCancelUntilErpKnown : ActionFn<HoldCancelUntilErpKnown> {
+  static void Run(const Json& p, Json& ctx, Commands& out);
+};
 // A compensation failed after its retries: needs_attention (compensation_failed).
 struct AttentionCompensationFailed : ActionFn<AttentionCompensationFailed> {
   static void Run(const Json& p, Json& ctx, Commands& out);
@@ -139,6 +148,14 @@ struct IsLastOpenShipment : GuardFn<IsLastOpenShipment> {
 };
 // Some shipment already closed (shipped and invoiced): undoing the order needs a person.
 struct AnyShipmentClosed : GuardFn<AnyShipmentClosed> {
+  static bool Check(const Json& p, const Json& ctx);
+};
+// The ERP order's create failed after retries that may have reached the ERP.
+struct SalesOrderUnknown : GuardFn<SalesOrderUnknown> {
+  static bool Check(const Json& p, const Json& ctx);
+};
+// A cancel was asked for while the ERP order was unknown (HoldCancelUntilErpKnown).
+struct CancelRequested : GuardFn<CancelRequested> {
   static bool Check(const Json& p, const Json& ctx);
 };
 // No shipment left to cancel and the ERP order is cancelled or was never created.

@@ -23,6 +23,8 @@ struct OrderMachineDef : machine::MachineDef<OrderMachineDef> {
   using CompensationFail = AttentionCompensationFailed;
   using OpenNotLast = And<IsOpenShipment, Not<IsLastOpenShipment>>;
   using NoneClosed = Not<AnyShipmentClosed>;
+  using ErpKnown = Not<SalesOrderUnknown>;
+  using NotCancelled = Not<CancelRequested>;
 
   // `none` as Next = internal transition (state unchanged, no exit/entry); `none` as Event = the
   // anonymous "all compensations done" row, tried after every handled event.
@@ -39,7 +41,9 @@ struct OrderMachineDef : machine::MachineDef<OrderMachineDef> {
     Row<OnHold,           Release,                Validating,        Revalidate,              none>,
     Row<Routing,          Allocated,              CreatingErpOrder,  CreateSalesOrder,        none>,
     Row<Routing,          NoStock,                OnHold,            HoldFor<NoStock>,        none>,
-    Row<CreatingErpOrder, ErpOrderCreated,        Fulfilling,        StartShipments,          none>,
+    Row<CreatingErpOrder, ErpOrderCreated,        Fulfilling,        StartShipments,          NotCancelled>,
+    // a cancel held until the ERP answered (HoldCancelUntilErpKnown): it has, so cancel its order.
+    Row<CreatingErpOrder, ErpOrderCreated,        Cancelling,        CancelLateSalesOrder,    CancelRequested>,
     Row<Fulfilling,       ShipmentClosed,         Completed,         CloseShipment,           IsLastOpenShipment>,
     Row<Fulfilling,       ShipmentClosed,         none,              CloseShipment,           OpenNotLast>,
     Row<Fulfilling,       ShipmentFailed,         Compensating,      BeginCompensation,       And<IsOpenShipment, NoneClosed>>,
@@ -55,7 +59,8 @@ struct OrderMachineDef : machine::MachineDef<OrderMachineDef> {
     Row<CreatingErpOrder, OrderCancelled,         Cancelling,        BeginCancellation,       none>,
     Row<Fulfilling,       OrderCancelled,         Cancelling,        BeginCancellation,       NoneClosed>,
     Row<Fulfilling,       OrderCancelled,         NeedsAttention,    CancelAfterShip,         AnyShipmentClosed>,
-    Row<NeedsAttention,   OrderCancelled,         Cancelling,        BeginCancellation,       none>,
+    Row<NeedsAttention,   OrderCancelled,         Cancelling,        BeginCancellation,       ErpKnown>,
+    Row<NeedsAttention,   OrderCancelled,         none,              HoldCancelUntilErpKnown, SalesOrderUnknown>,
     // cancelling / compensating: settle children first, then the ERP order.
     Row<Cancelling,       ErpOrderCreated,        none,              CancelLateSalesOrder,    none>,
     Row<Cancelling,       ActivityFailed,         none,              NoteSalesOrderNotCreated, none>,
