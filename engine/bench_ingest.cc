@@ -164,7 +164,9 @@ Json Report(std::vector<Delivery>& deliveries, FirstErpCalls& erp, const std::st
 }  // namespace
 
 int RunIngestBench(const std::vector<std::string>& raw) {
-  CliArgs args(raw, {"database-url", "rate", "seconds", "burst", "connections", "threads"}, {});
+  CliArgs args(
+      raw, {"database-url", "rate", "seconds", "burst", "connections", "threads", "group-commit"},
+      {});
   std::string dsn = DatabaseUrl(args);
   const int rate = args.GetInt("rate", 500), seconds = args.GetInt("seconds", 60);
   const int burst = args.GetInt("burst", 20'000), connections = args.GetInt("connections", 16);
@@ -179,16 +181,17 @@ int RunIngestBench(const std::vector<std::string>& raw) {
   const std::string erp_url = "http://" + erp_server.address();
   const int port = demo::FreeLocalPort();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  demo::ChildProcess serve("serve",
-                           {"serve", "--listen", "127.0.0.1:" + std::to_string(port),
-                            "--activities", "http", "--threads", args.GetOr("threads", "4")},
-                           {{"O2C_DATABASE_URL", dsn},
-                            {"O2C_SHOPIFY_SECRET", kSecret},
-                            {"O2C_ERP_URL", erp_url},
-                            {"O2C_ROUTING_URL", erp_url},
-                            {"O2C_WMS_URL", erp_url},
-                            {"O2C_SHOPIFY_URL", erp_url}},
-                           "/tmp/o2c-bench-ingest-serve.log");
+  demo::ChildProcess serve(
+      "serve",
+      {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--activities", "http",
+       "--threads", args.GetOr("threads", "4"), "--group-commit", args.GetOr("group-commit", "0")},
+      {{"O2C_DATABASE_URL", dsn},
+       {"O2C_SHOPIFY_SECRET", kSecret},
+       {"O2C_ERP_URL", erp_url},
+       {"O2C_ROUTING_URL", erp_url},
+       {"O2C_WMS_URL", erp_url},
+       {"O2C_SHOPIFY_URL", erp_url}},
+      "/tmp/o2c-bench-ingest-serve.log");
   if (!demo::WaitForHttp200(url, "/readyz", milliseconds(30'000)))
     throw std::runtime_error("o2c serve did not become ready; see /tmp/o2c-bench-ingest-serve.log");
 

@@ -257,19 +257,23 @@ class HttpFrontend {
 }  // namespace
 
 int RunServeCommand(const std::vector<std::string>& raw) {
-  CliArgs args(raw,
-               {"database-url", "threads", "activities", "worker-id", "lease-ms", "config",
-                "listen", "http-threads", "inbox-retention", "runbooks", "max-idle-ms"},
-               {});
+  CliArgs args(
+      raw,
+      {"database-url", "threads", "activities", "worker-id", "lease-ms", "config", "listen",
+       "http-threads", "inbox-retention", "runbooks", "max-idle-ms", "group-commit"},
+      {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
   int lease_ms = args.GetInt("lease-ms", 30'000);
   int http_threads = args.GetInt("http-threads", 4);
   int max_idle_ms = args.GetInt("max-idle-ms", 5'000);
+  int group_commit = args.GetInt("group-commit", 0);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
   if (max_idle_ms < 10 || max_idle_ms > 600'000)
     throw UsageError("--max-idle-ms must be between 10 and 600000 (milliseconds)");
+  if (group_commit < 0 || group_commit > 16)
+    throw UsageError("--group-commit must be between 0 (off) and 16 (committer connections)");
   if (http_threads < 1 || http_threads > 64)
     throw UsageError("--http-threads must be between 1 and 64");
   std::chrono::seconds retention = ingest::kDefaultInboxRetention;
@@ -344,6 +348,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   pool_options.loops = threads;
   pool_options.executor = executor.get();
   pool_options.max_idle = std::chrono::milliseconds(max_idle_ms);
+  pool_options.group_commit_connections = group_commit;
   pool_options.runtime_options = [&](int shard) {
     RuntimeOptions options;
     options.worker_id = worker + "-" + std::to_string(shard);

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "engine/group_commit_store.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/work_channel.h"
 
@@ -34,6 +35,7 @@ struct WorkerPool::Loop {
   bool parked = false;  // waiting on `timer`
   bool woken = false;   // a wake arrived while a round ran: run another before parking
   std::unique_ptr<PgWorkflowStore> store;
+  std::unique_ptr<GroupCommitStore> grouped;  // over `store`, with group commit on
   std::unique_ptr<Runtime> runtime;
 };
 
@@ -148,6 +150,11 @@ class WorkerPool::Listener {
 WorkerPool::WorkerPool(WorkerPoolOptions options)
     : options_(std::move(options)), guard_(asio::make_work_guard(io_)) {
   options_.loops = std::max(options_.loops, 1);
+  if (options_.group_commit_connections > 0) {
+    committer_ = std::make_unique<GroupCommitter>(
+        [dsn = options_.dsn] { return std::make_unique<PgWorkflowStore>(dsn); }, clock_,
+        options_.group_commit_connections, /*max_batch=*/64);
+  }
   for (int shard = 0; shard < options_.loops; ++shard)
     loops_.push_back(std::make_unique<Loop>(io_, shard));
   if (options_.listen) listener_ = std::make_unique<Listener>(*this);
@@ -188,7 +195,12 @@ void WorkerPool::Round(Loop& loop) {
   try {
     if (!loop.runtime) {
       loop.store = std::make_unique<PgWorkflowStore>(options_.dsn);
-      loop.runtime = std::make_unique<Runtime>(*loop.store, clock_, OptionsFor(loop.shard));
+      WorkflowStore* store = loop.store.get();
+      if (committer_) {
+        loop.grouped = std::make_unique<GroupCommitStore>(*loop.store, *committer_);
+        store = loop.grouped.get();
+      }
+      loop.runtime = std::make_unique<Runtime>(*store, clock_, OptionsFor(loop.shard));
     }
     work = loop.runtime->ProcessEvents() + loop.runtime->FireDueTimers() +
            loop.runtime->RunTasks(*options_.executor);
@@ -197,6 +209,7 @@ void WorkerPool::Round(Loop& loop) {
   } catch (const std::exception& e) {
     std::cerr << "o2c serve [loop " << loop.shard << "]: " << e.what() << " (reconnecting)\n";
     loop.runtime.reset();
+    loop.grouped.reset();
     loop.store.reset();
     Park(loop, options_.reconnect_after);
     return;

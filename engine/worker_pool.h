@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "activities/activity.h"
+#include "engine/group_committer.h"
 #include "engine/runtime.h"
 
 namespace o2c {
@@ -49,6 +50,10 @@ struct WorkerPoolOptions {
   std::chrono::milliseconds max_idle{5'000};         // the longest a parked loop sleeps
   std::chrono::milliseconds reconnect_after{200};    // after a lost database connection
   bool listen = true;                                // LISTEN for other processes' work
+  // > 0: the loops' steps share commits through one GroupCommitter with this many connections
+  // (engine/group_committer.h), so steps committed at the same moment cost one commit. 0: each
+  // loop commits its own steps.
+  int group_commit_connections = 0;
 };
 
 class WorkerPool {
@@ -85,6 +90,7 @@ class WorkerPool {
   SystemClock clock_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::unique_ptr<GroupCommitter> committer_;  // declared before loops_: it outlives their stores
   std::vector<std::unique_ptr<Loop>> loops_;
   std::unique_ptr<Listener> listener_;
   std::vector<std::thread> threads_;

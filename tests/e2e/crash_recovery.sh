@@ -2,7 +2,8 @@
 # Crash safety with real processes: 2,000 order sagas while two `o2c serve` processes share the
 # database and are killed with SIGKILL at random moments (one or both) and restarted. Afterwards every saga must be complete, and the recorded
 # downstream (o2c_recorded_effects, one row per idempotency key) must show exactly one document
-# per activity task: none created twice, none skipped.
+# per activity task: none created twice, none skipped. Every other start runs with
+# `--group-commit 2`, so steps committed through the group committer are killed mid-flight too.
 set -euo pipefail
 o2c="$1"
 : "${O2C_TEST_DATABASE_URL:?run through ops/test (O2C_TEST_DATABASE_URL)}"
@@ -26,7 +27,14 @@ fail() { echo "FAIL: $*" >&2; tail -20 "$log" >&2; exit 1; }
 
 "$o2c" submit-orders --count "$sagas" --prefix crash >/dev/null
 RANDOM=7  # a fixed seed: the same kill schedule every run
-start_serve() { "$o2c" serve --threads 3 --lease-ms 1500 >>"$log" 2>&1 & pids+=($!); }
+starts=0
+start_serve() {
+  local grouped=()
+  starts=$((starts + 1))
+  [ $((starts % 2)) = 0 ] && grouped=(--group-commit 2)
+  "$o2c" serve --threads 3 --lease-ms 1500 "${grouped[@]}" >>"$log" 2>&1 &
+  pids+=($!)
+}
 start_serve
 start_serve
 for k in $(seq "$kills"); do
