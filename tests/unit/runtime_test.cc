@@ -9,17 +9,17 @@
 namespace o2c {
 namespace {
 
-TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
-  MemoryWorkflowStore store;
-  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  Runtime runtime(store, clock);
+// A refund already closed (terminal: no row takes an activity's outcome there) with `tasks`
+// queued, as if an earlier step had emitted them.
+WorkflowRecord ClosedRefundWithTasks(MemoryWorkflowStore& store, const Clock& clock,
+                                     const std::string& key, std::vector<NewTask> tasks) {
   NewWorkflow refund;
   refund.type = "refund";
-  refund.business_key = "shop/refunds/1";
-  refund.state = "closed";  // terminal: no row takes activity_failed here
+  refund.business_key = key;
+  refund.state = "closed";
   refund.status = "closed";
-  refund.context = {{"business_key", refund.business_key}};
-  auto w = store.CreateWorkflow(refund, clock.Now()).workflow;
+  refund.context = {{"business_key", key}};
+  WorkflowRecord w = store.CreateWorkflow(refund, clock.Now()).workflow;
   StepCommit s;
   s.workflow_id = w.id;
   s.expected_version = 0;
@@ -27,8 +27,17 @@ TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
   s.status = "closed";
   s.context = w.context;
   s.transitions.push_back({"closed", "test_setup", "closed"});
-  s.tasks.push_back({"erp.mystery", {}, "erp.mystery:1", 1});
-  ASSERT_TRUE(std::holds_alternative<Committed>(store.CommitStep(s, clock.Now())));
+  s.tasks = std::move(tasks);
+  EXPECT_TRUE(std::holds_alternative<Committed>(store.CommitStep(s, clock.Now())));
+  return w;
+}
+
+TEST(Runtime, AFailedTaskNoRowHandlesParksTheWorkflow) {
+  MemoryWorkflowStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  Runtime runtime(store, clock);
+  const WorkflowRecord w = ClosedRefundWithTasks(store, clock, "shop/refunds/1",
+                                                 {{"erp.mystery", {}, "erp.mystery:1", 1}});
 
   activities::InProcessExecutor executor;
   executor.SetScript("erp.mystery", [](const auto&) -> std::optional<activities::Outcome> {
@@ -49,22 +58,9 @@ TEST(Runtime, ATaskWhoseLeaseRanOutInTheBatchIsNotCalled) {
   RuntimeOptions options;
   options.lease_for = std::chrono::seconds(1);
   Runtime runtime(store, clock, options);
-  NewWorkflow closed;
-  closed.type = "refund";
-  closed.business_key = "shop/refunds/2";
-  closed.state = "closed";
-  closed.status = "closed";
-  auto w = store.CreateWorkflow(closed, clock.Now()).workflow;
-  StepCommit s;
-  s.workflow_id = w.id;
-  s.expected_version = 0;
-  s.state = "closed";
-  s.status = "closed";
-  s.context = Json::object();
-  s.transitions.push_back({"closed", "test_setup", "closed"});
-  s.tasks.push_back({"erp.slow", {}, "erp.slow:1", 3});
-  s.tasks.push_back({"erp.slow", {}, "erp.slow:2", 3});
-  ASSERT_TRUE(std::holds_alternative<Committed>(store.CommitStep(s, clock.Now())));
+  const WorkflowRecord w =
+      ClosedRefundWithTasks(store, clock, "shop/refunds/2",
+                            {{"erp.slow", {}, "erp.slow:1", 3}, {"erp.slow", {}, "erp.slow:2", 3}});
 
   activities::InProcessExecutor executor;
   executor.SetScript("erp.slow", [&clock](const auto&) -> std::optional<activities::Outcome> {
