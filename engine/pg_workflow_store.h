@@ -1,6 +1,7 @@
 // WorkflowStore on Postgres (libpqxx 6.4). Every statement is a named, prepared constant in
-// pg_workflow_store.cc; a step is ONE statement (one round trip, one commit), and CommitSteps
-// folds several steps into that same statement for group commit.
+// pg_workflow_store.cc (workflows, steps, tasks, timers, events) or pg_store_records.cc (inbox,
+// operator actions, history reads); a step is ONE statement (one round trip, one commit), and
+// CommitSteps folds several steps into that same statement for group commit.
 //
 // One instance owns one connection and is NOT thread-safe: give each thread its own store.
 #pragma once
