@@ -5,7 +5,7 @@
 #include <iostream>
 #include <map>
 
-#include "activities/adapters/http_executor.h"
+#include "activities/adapters/downstream_config.h"
 #include "engine/cli_args.h"
 #include "engine/ops/ops_service.h"
 #include "engine/ops/runbook_commands.h"
@@ -23,16 +23,7 @@ OpsService MakeService(const CliArgs& args, bool ask_downstreams = false) {
   OpsOptions options;
   options.dsn = DatabaseUrl(args);
   options.max_sessions = 1;
-  if (ask_downstreams) {
-    // The same environment `serve --activities http` reads (O2C_ERP_URL, tokens, timeouts, CA
-    // files); only the downstreams whose URL is set are asked.
-    try {
-      options.document_lookup = activities::DocumentLookupFromEnvironment();
-    } catch (const std::invalid_argument& e) {
-      // Why not fail: a dry run is still worth its plan; the calls say why they were not checked.
-      options.no_lookup_detail = e.what();
-    }
-  }
+  if (ask_downstreams) AskDownstreamsFromEnvironment(options);
   return OpsService(std::move(options));
 }
 

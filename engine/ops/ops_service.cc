@@ -1,6 +1,7 @@
 #include "engine/ops/ops_service.h"
 
 #include "activities/adapters/downstream_config.h"
+#include "activities/adapters/http_executor.h"
 #include "engine/ops/list_store.h"
 #include "engine/ops/operator_store.h"
 #include "engine/ops/ops_json.h"
@@ -64,6 +65,15 @@ ActionOutcome OpsService::Act(WorkflowId id, const ActionRequest& request) {
     UpdateActionResult(*session, outcome.body["operator_action_id"].get<std::int64_t>(), summary);
   }
   return outcome;
+}
+
+void AskDownstreamsFromEnvironment(OpsOptions& options) {
+  try {
+    options.document_lookup = activities::DocumentLookupFromEnvironment();
+  } catch (const std::invalid_argument& e) {
+    // Why not fail: a dry run is still worth its plan; the calls say why they were not checked.
+    options.no_lookup_detail = e.what();
+  }
 }
 
 void AnnotateDownstream(Json& calls, activities::DocumentLookup* lookup,

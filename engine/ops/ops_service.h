@@ -43,6 +43,12 @@ struct OpsOptions {
 void AnnotateDownstream(Json& calls, activities::DocumentLookup* lookup,
                         const std::string& no_lookup_detail);
 
+// For the CLI's dry runs: `options` asks the downstreams configured in the environment `serve
+// --activities http` reads (O2C_ERP_URL, tokens, timeouts, CA files); only those whose URL is set.
+// A bad setting does not fail the dry run: the calls say, in no_lookup_detail, why they were not
+// checked.
+void AskDownstreamsFromEnvironment(OpsOptions& options);
+
 class OpsService {
  public:
   explicit OpsService(OpsOptions options);

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "activities/adapters/http_executor.h"
 #include "engine/cli_args.h"
 #include "engine/ops/runbook.h"
 #include "engine/ops/runbook_runner.h"
@@ -57,7 +56,7 @@ int RunAndReport(const CliArgs& args, const Runbook& rb, RunbookRun run, const s
   options.dsn = DatabaseUrl(args);
   options.max_sessions = 2;
   // A dry run asks the downstreams whether they already hold each planned call's document.
-  if (run.dry_run) options.document_lookup = activities::DocumentLookupFromEnvironment();
+  if (run.dry_run) AskDownstreamsFromEnvironment(options);
   OpsService ops(std::move(options));
   Json result;
   try {
