@@ -29,6 +29,15 @@ enum StepPart : unsigned {
   kOperatorActionPart = 1u << 9,
 };
 
+// Run once on every store connection; the plans of the step statement (and of every other
+// statement of the store) assume them. Why: every statement is keyed (by workflow id, task id,
+// idempotency key) and joins a handful of rows from its parameters. jsonb_to_recordset() is
+// estimated at 100 rows, which on tables of a few thousand rows makes the planner hash-join
+// against a sequential scan of `workflows` on every step. Nested loops over index lookups are the
+// right plan for every query the store runs, at any table size.
+inline constexpr const char* kStoreSessionSettings =
+    "SET enable_hashjoin = off; SET enable_mergejoin = off; SET TIME ZONE 'UTC'";
+
 unsigned StepShape(const std::vector<StepCommit>& steps);
 
 // The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one jsonb

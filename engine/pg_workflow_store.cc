@@ -139,21 +139,13 @@ EventRecord ReadEvent(const pqxx::row& r) {
 
 }  // namespace
 
-// Why: every statement on this connection is keyed (by workflow id, task id, idempotency key)
-// and joins a handful of rows from its parameters. jsonb_to_recordset() is estimated at 100 rows,
-// which on tables of a few thousand rows makes the planner hash-join against a sequential scan of
-// `workflows` on every step. Nested loops over index lookups are the right plan for every query
-// this store runs, at any table size.
-constexpr const char* kSessionSettings =
-    "SET enable_hashjoin = off; SET enable_mergejoin = off; SET TIME ZONE 'UTC'";
-
 PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
   TranslatePg("connect", [&] {
     connection_ = std::make_unique<Connection>(dsn);
     auto& c = connection_->db;
     {
       pqxx::nontransaction tx(c);
-      tx.exec(kSessionSettings);
+      tx.exec(kStoreSessionSettings);
     }
     c.prepare("insert_workflow", kInsertWorkflow);
     c.prepare("select_workflow_by_key", kSelectWorkflowByKey);

@@ -15,6 +15,7 @@
 #include "engine/cli_args.h"
 #include "engine/console/console_page.h"
 #include "engine/downstream_gate.h"
+#include "engine/first_statistics.h"
 #include "engine/http/hmac.h"
 #include "engine/http/http_server.h"
 #include "engine/ingest/inbox_retention.h"
@@ -105,15 +106,22 @@ void InstallWorkerPoolMetrics() {
   });
 }
 
-// Raw webhook bodies older than `retention` lose their body (INTERFACES.md "Security").
-void RunInboxRetention(const std::string& dsn, std::chrono::seconds retention) {
+// Housekeeping beside the loops:
+// - raw webhook bodies older than `retention` lose their body (INTERFACES.md "Security");
+// - a table of a new database gets its first statistics once it fills (first_statistics.h),
+//   checked every second until every growing table has been analyzed once.
+void RunMaintenance(const std::string& dsn, std::chrono::seconds retention) {
   SystemClock clock;
   std::unique_ptr<PgWorkflowStore> store;
+  std::unique_ptr<pqxx::connection> stats;
+  bool stats_done = false;
   const auto interval = ingest::RetentionInterval(retention);
-  auto next = std::chrono::steady_clock::now();
+  auto next_retention = std::chrono::steady_clock::now();
+  auto next_stats = next_retention;
   while (!g_stop) {
-    if (std::chrono::steady_clock::now() >= next) {
-      next = std::chrono::steady_clock::now() + interval;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_retention) {
+      next_retention = now + interval;
       try {
         if (!store) store = std::make_unique<PgWorkflowStore>(dsn);
         int n = ingest::ExpireInboxBodies(*store, clock.Now(), retention);
@@ -121,6 +129,19 @@ void RunInboxRetention(const std::string& dsn, std::chrono::seconds retention) {
       } catch (const std::exception& e) {
         std::cerr << "o2c serve: inbox retention: " << e.what() << " (retrying)\n";
         store.reset();
+      }
+    }
+    if (!stats_done && now >= next_stats) {
+      next_stats = now + std::chrono::seconds(1);
+      try {
+        if (!stats) stats = std::make_unique<pqxx::connection>(dsn);
+        for (const std::string& table : AnalyzeFirstFilledTables(*stats))
+          std::cerr << "o2c serve: first statistics for " << table << "\n";
+        stats_done = AllGrowingTablesAnalyzed(*stats);
+        if (stats_done) stats.reset();
+      } catch (const std::exception& e) {
+        std::cerr << "o2c serve: first statistics: " << e.what() << " (retrying)\n";
+        stats.reset();
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -368,7 +389,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   g_pool = &pool;
   std::vector<std::thread> helpers;
   if (ModeNeedsSimulatedWms(mode)) helpers.emplace_back(RunSimulatedWms, dsn);
-  helpers.emplace_back(RunInboxRetention, dsn, retention);
+  helpers.emplace_back(RunMaintenance, dsn, retention);
   std::cerr << "o2c serve: " << threads << " runtime loops (" << mode << " activities)\n";
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // Graceful: stop taking webhooks, let every loop finish the call it is making and give back

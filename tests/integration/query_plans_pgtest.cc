@@ -1,0 +1,113 @@
+// The plans Postgres makes for the hot statements on a new, empty database, and the first
+// statistics `serve` gives a table once it fills (engine/first_statistics.h). Both guard against
+// the same trap: a prepared statement's generic plan is made once, early, and kept.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "engine/first_statistics.h"
+#include "engine/migrations.h"
+#include "engine/pg_step_sql.h"
+#include "tests/integration/pg_test_support.h"
+
+namespace o2c::testing {
+namespace {
+
+// The generic plan of `sql` (parameters: $1 a timestamp, every other one an empty jsonb array),
+// as EXPLAIN prints it.
+std::string GenericPlan(pqxx::connection& c, const std::string& sql) {
+  std::set<int> params;
+  std::regex placeholder(R"(\$(\d+))");
+  for (auto it = std::sregex_iterator(sql.begin(), sql.end(), placeholder);
+       it != std::sregex_iterator(); ++it)
+    params.insert(std::stoi((*it)[1]));
+  std::string args;
+  for (int n : params) args += std::string(n == 1 ? "" : ", ") + (n == 1 ? "now()" : "'[]'");
+  pqxx::nontransaction tx(c);
+  tx.exec(kStoreSessionSettings);
+  tx.exec("SET plan_cache_mode = force_generic_plan");
+  tx.exec("DEALLOCATE ALL");
+  tx.exec("PREPARE step AS " + sql);
+  std::string plan;
+  for (const auto& row : tx.exec("EXPLAIN EXECUTE step(" + args + ")"))
+    plan += row[0].as<std::string>() + "\n";
+  return plan;
+}
+
+TEST(QueryPlans, StepsProbeWhatTheyConsumeByKeyInsteadOfHashingWholeTables) {
+  std::string dsn = CreateScratchDatabase("plans_step");
+  Migrate(dsn);
+  pqxx::connection c(dsn);
+  // Each shape that checks what it consumes: an event, a timer, a task lease, and all at once.
+  for (unsigned shape : {kTransitionsPart | kTasksPart | kEventConsumedPart,
+                         kTransitionsPart | kTimerFiredPart | kCancelTimersPart,
+                         kTransitionsPart | kTasksPart | kTaskCompletionPart,
+                         kTransitionsPart | kTasksPart | kTimersPart | kChildrenPart | kEventsPart |
+                             kTaskCompletionPart | kTimerFiredPart | kEventConsumedPart}) {
+    std::string plan = GenericPlan(c, CommitStepsSql(shape));
+    SCOPED_TRACE("shape " + std::to_string(shape) + ":\n" + plan);
+    // E.g. a hashed subplan over every unprocessed event, pending timer or leased task, read on
+    // each commit however few steps the statement carries.
+    for (const char* table : {"events", "timers", "tasks", "workflows"})
+      EXPECT_EQ(plan.find(std::string("Seq Scan on ") + table), std::string::npos) << table;
+  }
+}
+
+// n_mod_since_analyze reaches pg_stat_user_tables when the writing backend reports, within a
+// second or at its exit; wait for it rather than assume.
+long ChangesSinceAnalyze(const std::string& dsn, const std::string& table) {
+  pqxx::connection c(dsn);
+  for (int i = 0;; ++i) {
+    pqxx::nontransaction tx(c);
+    long n = tx.exec_params1(
+                   "SELECT coalesce((SELECT n_mod_since_analyze FROM pg_stat_user_tables"
+                   " WHERE relname = $1), 0)",
+                   table)[0]
+                 .as<long>();
+    if (n > 0 || i == 50) return n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+TEST(QueryPlans, AFilledTableThatWasNeverAnalyzedGetsItsFirstStatisticsOnce) {
+  std::string dsn = CreateScratchDatabase("plans_stats");
+  Migrate(dsn);
+  pqxx::connection c(dsn);
+  EXPECT_TRUE(AnalyzeFirstFilledTables(c, 1000).empty()) << "empty tables need no statistics";
+  {
+    pqxx::connection writer(dsn);
+    pqxx::nontransaction(writer).exec(
+        "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
+        "                       created_at, updated_at)"
+        " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
+        "   FROM generate_series(1, 1500) g");
+  }
+  ASSERT_GE(ChangesSinceAnalyze(dsn, "workflows"), 1500);
+  EXPECT_FALSE(AllGrowingTablesAnalyzed(c));
+
+  EXPECT_EQ(AnalyzeFirstFilledTables(c, 1000), std::vector<std::string>{"workflows"});
+  {
+    pqxx::nontransaction tx(c);
+    EXPECT_EQ(tx.exec1("SELECT reltuples::bigint FROM pg_class WHERE relname = 'workflows'")[0]
+                  .as<long>(),
+              1500);
+  }
+  // What the statistics are for: a step that signals a child by (type, business key) now finds
+  // it through the unique key, not by walking workflows_type_updated_idx over a whole type.
+  std::string plan = GenericPlan(c, CommitStepsSql(kTransitionsPart | kEventsPart));
+  EXPECT_NE(plan.find("workflows_type_business_key_key"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("workflows_type_updated_idx"), std::string::npos) << plan;
+
+  // Analyzed once, it is autovacuum's from now on.
+  EXPECT_TRUE(AnalyzeFirstFilledTables(c, 1000).empty());
+  EXPECT_FALSE(AllGrowingTablesAnalyzed(c)) << "the other tables were never analyzed";
+  pqxx::nontransaction(c).exec("ANALYZE");
+  EXPECT_TRUE(AllGrowingTablesAnalyzed(c));
+}
+
+}  // namespace
+}  // namespace o2c::testing
