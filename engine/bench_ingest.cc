@@ -164,9 +164,10 @@ Json Report(std::vector<Delivery>& deliveries, FirstErpCalls& erp, const std::st
 }  // namespace
 
 int RunIngestBench(const std::vector<std::string>& raw) {
-  CliArgs args(
-      raw, {"database-url", "rate", "seconds", "burst", "connections", "threads", "group-commit"},
-      {});
+  CliArgs args(raw,
+               {"database-url", "rate", "seconds", "burst", "connections", "threads",
+                "group-commit", "task-batch"},
+               {});
   std::string dsn = DatabaseUrl(args);
   const int rate = args.GetInt("rate", 500), seconds = args.GetInt("seconds", 60);
   const int burst = args.GetInt("burst", 20'000), connections = args.GetInt("connections", 16);
@@ -184,7 +185,8 @@ int RunIngestBench(const std::vector<std::string>& raw) {
   demo::ChildProcess serve(
       "serve",
       {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--activities", "http",
-       "--threads", args.GetOr("threads", "4"), "--group-commit", args.GetOr("group-commit", "0")},
+       "--threads", args.GetOr("threads", "4"), "--group-commit", args.GetOr("group-commit", "0"),
+       "--task-batch", args.GetOr("task-batch", "4")},
       {{"O2C_DATABASE_URL", dsn},
        {"O2C_SHOPIFY_SECRET", kSecret},
        {"O2C_ERP_URL", erp_url},

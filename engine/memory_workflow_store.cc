@@ -204,17 +204,20 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
   if (s.fired_timer_id) timers_[*s.fired_timer_id].fired = true;
   if (s.consumed_event_id) events_[*s.consumed_event_id].processed = true;
   // As in Postgres (pg_step_sql.cc, woken_events): a step makes the workflow's deferred events due.
+  bool woke = false;
   for (auto& [id, e] : events_) {
     if (e.record.workflow_id == w.id && !e.processed && e.record.not_before &&
-        *e.record.not_before > now)
+        *e.record.not_before > now) {
       e.record.not_before = now;
+      woke = true;
+    }
   }
   if (const auto& a = s.operator_action) {
     OperatorActionRecord copy = *a;
     copy.workflow_id = w.id;
     actions_.emplace_back(next_id_++, copy);
   }
-  return Committed{w.version};
+  return Committed{w.version, woke};
 }
 
 std::vector<TaskRecord> MemoryWorkflowStore::LeaseTasks(const std::string& owner, TimePoint now,

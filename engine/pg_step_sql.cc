@@ -64,6 +64,7 @@ woken_events AS (
     FROM step s JOIN wf ON wf.id = s.workflow_id
    WHERE d.workflow_id = s.workflow_id AND d.processed_at IS NULL AND d.not_before > $1
      AND d.id IS DISTINCT FROM s.event_id
+  RETURNING d.workflow_id
 ))sql";
 
 // Each part: its CTE, with @ standing for its parameter number.
@@ -291,7 +292,8 @@ std::string CommitStepsSql(unsigned shape) {
   if (shape & kTaskCompletionPart)
     sql += std::string("\n            WHEN s.task_id IS NOT NULL AND NOT ") + kLeaseHeld +
            " THEN 'task lease'";
-  sql += "\n       END\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
+  sql += "\n       END,\n       EXISTS (SELECT 1 FROM woken_events we WHERE we.workflow_id = s.workflow_id)";
+  sql += "\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
   return sql;
 }
 

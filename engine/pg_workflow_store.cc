@@ -225,7 +225,7 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
       auto i = row[0].as<std::size_t>();
       if (i >= results.size()) continue;
       if (row[1].as<bool>()) {
-        results[i] = Committed{row[2].as<std::int64_t>()};
+        results[i] = Committed{row[2].as<std::int64_t>(), row[4].as<bool>()};
       } else if (!row[3].is_null()) {
         results[i] = AlreadyConsumed{row[3].as<std::string>()};
       }

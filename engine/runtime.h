@@ -77,6 +77,8 @@ struct RuntimeOptions {
   std::function<void(WorkflowId)> on_dispatch;
   // A committed step of workflow `id` queued events for other workflows (children, its parent).
   std::function<void(WorkflowId)> on_events_queued;
+  // A committed step of workflow `id` made its deferred events due (Committed).
+  std::function<void(WorkflowId)> on_deferred_events_due;
 };
 
 // What happened to one input. kDeferred: an event that came too early was put back for later.

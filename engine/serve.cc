@@ -281,7 +281,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   CliArgs args(
       raw,
       {"database-url", "threads", "activities", "worker-id", "lease-ms", "config", "listen",
-       "http-threads", "inbox-retention", "runbooks", "max-idle-ms", "group-commit"},
+       "http-threads", "inbox-retention", "runbooks", "max-idle-ms", "group-commit", "task-batch"},
       {});
   std::string dsn = DatabaseUrl(args);
   int threads = args.GetInt("threads", 4);
@@ -289,12 +289,15 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   int http_threads = args.GetInt("http-threads", 4);
   int max_idle_ms = args.GetInt("max-idle-ms", 5'000);
   int group_commit = args.GetInt("group-commit", 0);
+  int task_batch = args.GetInt("task-batch", 4);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
   if (max_idle_ms < 10 || max_idle_ms > 600'000)
     throw UsageError("--max-idle-ms must be between 10 and 600000 (milliseconds)");
   if (group_commit < 0 || group_commit > 16)
     throw UsageError("--group-commit must be between 0 (off) and 16 (committer connections)");
+  if (task_batch < 1 || task_batch > 256)
+    throw UsageError("--task-batch must be between 1 and 256 (tasks a loop leases per round)");
   if (http_threads < 1 || http_threads > 64)
     throw UsageError("--http-threads must be between 1 and 64");
   std::chrono::seconds retention = ingest::kDefaultInboxRetention;
@@ -370,6 +373,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   pool_options.executor = executor.get();
   pool_options.max_idle = std::chrono::milliseconds(max_idle_ms);
   pool_options.group_commit_connections = group_commit;
+  pool_options.task_batch = task_batch;
   pool_options.runtime_options = [&](int shard) {
     RuntimeOptions options;
     options.worker_id = worker + "-" + std::to_string(shard);

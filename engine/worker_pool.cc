@@ -23,6 +23,11 @@ namespace {
 // A loop whose round found nothing although the store says work is due (another worker's lease on
 // it, a race with a commit) looks again after this, not at once: no spinning on the database.
 constexpr auto kShortestPark = std::chrono::milliseconds(2);
+// Timers (ship_sla, return_window) are due hours or days ahead, and every loop may fire any of
+// them: a busy loop looks for due timers this often, not every round, which saves a query per
+// round under load. A loop whose park ends by itself always looks (the store may have named a
+// timer as the next thing due).
+constexpr auto kTimerLookInterval = std::chrono::milliseconds(100);
 }  // namespace
 
 struct WorkerPool::Loop {
@@ -32,8 +37,10 @@ struct WorkerPool::Loop {
   asio::steady_timer timer;
   int shard;
   // Strand-only state:
-  bool parked = false;  // waiting on `timer`
-  bool woken = false;   // a wake arrived while a round ran: run another before parking
+  bool parked = false;        // waiting on `timer`
+  bool woken = false;         // a wake arrived while a round ran: run another before parking
+  bool park_expired = false;  // this round began when a park ran out, not by a wake
+  std::chrono::steady_clock::time_point next_timer_look{};
   std::unique_ptr<PgWorkflowStore> store;
   std::unique_ptr<GroupCommitStore> grouped;  // over `store`, with group commit on
   std::unique_ptr<Runtime> runtime;
@@ -150,6 +157,7 @@ class WorkerPool::Listener {
 WorkerPool::WorkerPool(WorkerPoolOptions options)
     : options_(std::move(options)), guard_(asio::make_work_guard(io_)) {
   options_.loops = std::max(options_.loops, 1);
+  options_.task_batch = std::max(options_.task_batch, 1);
   if (options_.group_commit_connections > 0) {
     committer_ = std::make_unique<GroupCommitter>(
         [dsn = options_.dsn] { return std::make_unique<PgWorkflowStore>(dsn); }, clock_,
@@ -167,10 +175,10 @@ RuntimeOptions WorkerPool::OptionsFor(int shard) {
   o.shard = shard;
   o.shards = options_.loops;
   o.stopping = [this] { return stopping_.load(); };
-  auto committed = std::move(o.on_committed);
-  o.on_committed = [this, committed, shard](WorkflowId id, const std::string& event) {
-    if (committed) committed(id, event);
-    // The step may have made a deferred event of this workflow due: its owner must look.
+  auto deferred = std::move(o.on_deferred_events_due);
+  o.on_deferred_events_due = [this, deferred, shard](WorkflowId id) {
+    if (deferred) deferred(id);
+    // The workflow's owner delivers its events; this loop, if it is the owner, looks anyway.
     if (static_cast<int>(id % options_.loops) != shard) Wake(id);
   };
   auto queued = std::move(o.on_events_queued);
@@ -202,8 +210,13 @@ void WorkerPool::Round(Loop& loop) {
       }
       loop.runtime = std::make_unique<Runtime>(*store, clock_, OptionsFor(loop.shard));
     }
-    work = loop.runtime->ProcessEvents() + loop.runtime->FireDueTimers() +
-           loop.runtime->RunTasks(*options_.executor);
+    work = loop.runtime->ProcessEvents();
+    const auto now = std::chrono::steady_clock::now();
+    if (std::exchange(loop.park_expired, false) || now >= loop.next_timer_look) {
+      loop.next_timer_look = now + kTimerLookInterval;
+      work += loop.runtime->FireDueTimers();
+    }
+    work += loop.runtime->RunTasks(*options_.executor, options_.task_batch);
     ++rounds_;
     if (work == 0 && !loop.woken) next_due = loop.runtime->NextDueAt();
   } catch (const std::exception& e) {
@@ -231,8 +244,9 @@ void WorkerPool::Park(Loop& loop, std::chrono::steady_clock::duration for_at_mos
   loop.parked = true;
   loop.timer.expires_after(for_at_most);
   // Expiry and cancellation (a wake, Stop) both end the park; Round checks for a stop.
-  loop.timer.async_wait([this, &loop](const boost::system::error_code&) {
+  loop.timer.async_wait([this, &loop](const boost::system::error_code& ec) {
     loop.parked = false;
+    loop.park_expired = !ec;
     Round(loop);
   });
 }

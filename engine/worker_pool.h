@@ -54,6 +54,11 @@ struct WorkerPoolOptions {
   // (engine/group_committer.h), so steps committed at the same moment cost one commit. 0: each
   // loop commits its own steps.
   int group_commit_connections = 0;
+  // Tasks a loop leases per round. Its calls run one after another, and the events of its shard
+  // wait until they are done: a small batch keeps a new webhook's first step from queueing behind
+  // a long batch of calls (measured at 500 webhooks/s: first ERP call p99 113 ms with 32, 47 ms
+  // with 4), at the price of one more lease query per few calls.
+  int task_batch = 4;
 };
 
 class WorkerPool {

@@ -208,6 +208,9 @@ struct StepCommit {
 
 struct Committed {
   std::int64_t version = 0;  // the workflow's new version
+  // The step made deferred events of this workflow due again (DeferEvent): whoever delivers its
+  // events should look now. Rare (out-of-order deliveries), so nobody is woken for nothing.
+  bool woke_deferred_events = false;
 };
 // Someone else changed the workflow since `expected_version` (or it does not exist). Reload and
 // recompute. Nothing was written.

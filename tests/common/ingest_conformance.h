@@ -288,7 +288,9 @@ TYPED_TEST_P(IngestConformance, ADeferredEventWaitsUntilItsTimeOrTheNextStep) {
   step.status = "waiting";
   step.transitions.push_back({"start", "order_received", "validating"});
   step.consumed_event_id = ready;
-  ASSERT_TRUE(std::holds_alternative<Committed>(this->store_->CommitStep(step, this->now_)));
+  CommitResult stepped = this->store_->CommitStep(step, this->now_);
+  ASSERT_TRUE(std::holds_alternative<Committed>(stepped));
+  EXPECT_TRUE(std::get<Committed>(stepped).woke_deferred_events) << "the caller is told to look";
   EXPECT_TRUE(std::holds_alternative<VersionConflict>(
       this->store_->DeferEvent(done.event_id, w.id, w.version, later, "x", this->now_)));
   // The step made the deferred event due at once, and kept its count.
@@ -305,7 +307,9 @@ TYPED_TEST_P(IngestConformance, ADeferredEventWaitsUntilItsTimeOrTheNextStep) {
   apply.state = "cancelling";
   apply.transitions = {{"validating", "order_cancelled", "cancelling"}};
   apply.consumed_event_id = done.event_id;
-  ASSERT_TRUE(std::holds_alternative<Committed>(this->store_->CommitStep(apply, this->now_)));
+  CommitResult applied = this->store_->CommitStep(apply, this->now_);
+  ASSERT_TRUE(std::holds_alternative<Committed>(applied));
+  EXPECT_FALSE(std::get<Committed>(applied).woke_deferred_events) << "it consumed the only one";
   EXPECT_TRUE(this->store_->PendingEvents(w.id, 10).empty());
   EXPECT_TRUE(std::holds_alternative<AlreadyConsumed>(
       this->store_->DeferEvent(done.event_id, w.id, w.version + 2, later, "x", this->now_)));
