@@ -23,6 +23,7 @@
 #include "engine/http/http_client.h"
 #include "engine/http/http_server.h"
 #include "engine/migrations.h"
+#include "engine/serve.h"
 #include "engine/shopify_samples.h"
 
 namespace o2c {
@@ -185,8 +186,9 @@ int RunIngestBench(const std::vector<std::string>& raw) {
   demo::ChildProcess serve(
       "serve",
       {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--activities", "http",
-       "--threads", args.GetOr("threads", "4"), "--group-commit", args.GetOr("group-commit", "0"),
-       "--task-batch", args.GetOr("task-batch", "4")},
+       "--threads", args.GetOr("threads", std::to_string(kDefaultLoops)), "--group-commit",
+       args.GetOr("group-commit", std::to_string(kDefaultGroupCommit)), "--task-batch",
+       args.GetOr("task-batch", "4")},
       {{"O2C_DATABASE_URL", dsn},
        {"O2C_SHOPIFY_SECRET", kSecret},
        {"O2C_ERP_URL", erp_url},

@@ -2,22 +2,23 @@
 // activities answered instantly in-process) through the durable runtime against Postgres, beside
 // the cluster's single-row INSERT commit rate at the same concurrency. One JSON line per level.
 //
-// Per level: `c` runtime threads, each with its own connection (and, with group commit, a
-// GroupCommitStore over one shared GroupCommitter), split the events by shard and lease tasks
-// from the common queue. The WMS is played by the bench: once a shipment's fulfilment is accepted
-// (that step durable), `shipped` is enqueued for it.
+// Per level: the engine's own WorkerPool (engine/worker_pool.h), as `o2c serve` runs it, with `c`
+// loops (one shard of events each; tasks leased from the common queue) and, by default, a group
+// committer shared by the loops. The WMS is played by the bench: once a shipment's fulfilment is
+// accepted (that step durable), `shipped` is enqueued for it and its loop woken.
 //
 // Two admission modes. --in-flight 0 (default): all sagas are started (StartOrSignal) before the
 // clock starts, so the rate is the engine's on a backlog and creation is not timed; step latency
 // then includes queueing behind the backlog. --in-flight K: at most K sagas are running at once,
-// and new ones are started as others complete, inside the timed window (creation timed); step
-// latency then measures the engine's pick-up with K sagas in flight.
+// and new ones are started (and their loops woken, as serve does for a webhook) as others
+// complete, inside the timed window (creation timed); step latency then measures the engine's
+// pick-up with K sagas in flight.
 //
 // --activities http [--latency-ms 200]: the activities go through the real adapters over HTTP to
 // the simulated downstreams (served in this process on a loopback port), each call held for the
 // given latency: what throughput the configured concurrency buys against slow downstreams.
 #include <atomic>
-#include <barrier>
+#include <condition_variable>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -31,12 +32,12 @@
 #include "engine/bench_stats.h"
 #include "engine/cli.h"
 #include "engine/cli_args.h"
-#include "engine/group_commit_store.h"
 #include "engine/http/http_server.h"
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/runtime.h"
 #include "engine/shopify_samples.h"
+#include "engine/worker_pool.h"
 #include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
@@ -122,19 +123,19 @@ std::string OrderKey(const LevelConfig& config, int i) {
   return LevelPrefix(config) + std::to_string(i);
 }
 
-void StartSaga(Runtime& runtime, const LevelConfig& config, int i) {
+WorkflowId StartSaga(Runtime& runtime, const LevelConfig& config, int i) {
   auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(1'000'000 + i));
   if (!order.ok()) throw std::logic_error("bench order does not map");
-  runtime.StartOrSignal("order", OrderKey(config, i),
-                        {"order_received", {{"order", order.value()}}}, "webhook:shopify");
+  return runtime.StartOrSignal("order", OrderKey(config, i),
+                               {"order_received", {{"order", order.value()}}}, "webhook:shopify");
 }
 
 LevelResult RunLevel(const LevelConfig& config) {
   const int c = config.concurrency, n = config.workflows;
   SystemClock clock;
   std::atomic<int> next_start{0}, completed{0};
-  std::atomic<bool> stop{false};
-  std::mutex error_mutex;
+  std::mutex mutex;  // guards error, and with `changed` signals completions
+  std::condition_variable changed;
   std::string error;
   if (config.in_flight == 0) {  // the backlog, untimed, on a few connections of its own
     std::vector<std::thread> starters;
@@ -145,7 +146,7 @@ LevelResult RunLevel(const LevelConfig& config) {
           Runtime runtime(store, clock);
           for (int i = next_start++; i < n; i = next_start++) StartSaga(runtime, config, i);
         } catch (const std::exception& e) {
-          std::lock_guard lock(error_mutex);
+          std::lock_guard lock(mutex);
           error = std::string("starting sagas: ") + e.what();
         }
       });
@@ -154,99 +155,85 @@ LevelResult RunLevel(const LevelConfig& config) {
     if (!error.empty()) throw StoreError(error);
   }
 
-  std::optional<GroupCommitter> committer;
-  if (config.group_commit) {
-    committer.emplace([&] { return std::make_unique<PgWorkflowStore>(config.dsn); }, clock,
-                      std::min(c, config.committers), /*max_batch=*/64);
-  }
   activities::InProcessExecutor inprocess;
-  activities::ActivityExecutor& executor = config.executor ? *config.executor : inprocess;
   StepLatency latency;
   std::atomic<std::int64_t> transitions{0};
   std::atomic<Steady::rep> finished_at{0};
-  std::barrier ready(c + 1);
+  // The WMS's side: `shipped` for an accepted fulfilment, on a connection of the bench's own.
+  PgWorkflowStore wms(config.dsn);
+  std::mutex wms_mutex;
+  WorkerPool* pool_ptr = nullptr;  // set before Start; the observers run only after it
 
-  std::vector<std::thread> threads;
-  for (int t = 0; t < c; ++t) {
-    threads.emplace_back([&, t] {
-      std::optional<PgWorkflowStore> inner;
-      std::optional<GroupCommitStore> grouped;
-      try {
-        inner.emplace(config.dsn);
-        if (committer) grouped.emplace(*inner, *committer);
-      } catch (const std::exception& e) {
-        std::lock_guard lock(error_mutex);
-        error = e.what();
-        stop = true;
+  WorkerPoolOptions options;
+  options.dsn = config.dsn;
+  options.loops = c;
+  options.executor = config.executor ? config.executor : &inprocess;
+  options.listen = false;  // every input is made in this process, which wakes its owner
+  options.group_commit_connections = config.group_commit ? std::min(c, config.committers) : 0;
+  options.runtime_options = [&](int shard) {
+    RuntimeOptions o;
+    o.worker_id = "bench-" + config.run + "-" + std::to_string(c) + "-" + std::to_string(shard);
+    o.on_committed = [&](WorkflowId id, const std::string& event) {
+      ++transitions;
+      if (event == "fulfillment_accepted") {
+        // The WMS ships at once. Not from the executor's OnSuccess: that runs before this step
+        // commits, and a `shipped` applied while the shipment is still `requesting` would be
+        // rejected (consumed) and the saga would stall.
+        {
+          std::lock_guard lock(wms_mutex);
+          wms.EnqueueEvent({id,
+                            "",
+                            "",
+                            "shipped",
+                            {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
+                            "webhook:wms"},
+                           clock.Now());
+        }
+        pool_ptr->Wake(id);
       }
-      ready.arrive_and_wait();
-      if (!inner || (committer && !grouped)) return;
-      WorkflowStore& store = grouped ? static_cast<WorkflowStore&>(*grouped) : *inner;
-      RuntimeOptions options;
-      options.worker_id = "bench-" + config.run + "-" + std::to_string(c) + "-" + std::to_string(t);
-      options.shard = t;
-      options.shards = c;
-      options.on_committed = [&](WorkflowId id, const std::string& event) {
-        ++transitions;
-        if (event == "fulfillment_accepted") {
-          // The WMS ships at once. Not from the executor's OnSuccess: that runs before this step
-          // commits, and a `shipped` applied while the shipment is still `requesting` would be
-          // rejected (consumed) and the saga would stall.
-          store.EnqueueEvent({id,
-                              "",
-                              "",
-                              "shipped",
-                              {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
-                              "webhook:wms"},
-                             clock.Now());
-        }
-        // After erp_order_created the order waits for its shipment's whole lifecycle: not a step
-        // hop. Everything else is followed by an input this step made (task, or `shipped`).
-        if (event != "erp_order_created") latency.Committed(id);
-        if (event == "shipment_closed" && ++completed == n) {
-          finished_at = Steady::now().time_since_epoch().count();
-        }
-      };
-      options.on_dispatch = [&](WorkflowId id) { latency.Dispatched(id); };
-      Runtime runtime(store, clock, options);
-      auto deadline = Steady::now() + std::chrono::duration<double>(config.seconds_limit);
-      // Idle passes back off 1, 2, 4... ms up to c/4 ms: every pass is three queries, and c
-      // threads polling every millisecond would keep a 2-core machine busy doing nothing.
-      const auto max_idle = std::chrono::milliseconds(std::max(1, c / 4));
-      std::chrono::milliseconds idle{1};
-      try {
-        while (!stop && completed.load() < n && Steady::now() < deadline) {
-          int work = 0;
-          // Admission (--in-flight): start a few sagas while fewer than K are running.
-          for (int k = 0; config.in_flight > 0 && k < 4; ++k) {
-            int s = next_start.load();
-            if (s >= n || s - completed.load() >= config.in_flight) break;
-            if (!next_start.compare_exchange_weak(s, s + 1)) continue;
-            StartSaga(runtime, config, s);
-            ++work;
-          }
-          try {
-            work += runtime.ProcessEvents() + runtime.FireDueTimers() + runtime.RunTasks(executor);
-          } catch (const StoreError& e) {
-            if (!e.transient()) throw;  // a lost connection or conflict storm: retry the pass
-          }
-          if (work > 0) {
-            idle = std::chrono::milliseconds(1);
-            continue;
-          }
-          std::this_thread::sleep_for(idle);
-          idle = std::min(idle * 2, max_idle);
-        }
-      } catch (const std::exception& e) {
-        std::lock_guard lock(error_mutex);
-        error = "runtime thread " + std::to_string(t) + ": " + e.what();
-        stop = true;
+      // After erp_order_created the order waits for its shipment's whole lifecycle: not a step
+      // hop. Everything else is followed by an input this step made (task, or `shipped`).
+      if (event != "erp_order_created") latency.Committed(id);
+      if (event == "shipment_closed") {
+        if (++completed == n) finished_at = Steady::now().time_since_epoch().count();
+        std::lock_guard lock(mutex);
+        changed.notify_all();
       }
-    });
-  }
-  ready.arrive_and_wait();
+    };
+    o.on_dispatch = [&](WorkflowId id) { latency.Dispatched(id); };
+    return o;
+  };
+  WorkerPool pool(std::move(options));
+  pool_ptr = &pool;
+
   auto started = Steady::now();
-  for (auto& t : threads) t.join();
+  auto deadline = started + std::chrono::duration<double>(config.seconds_limit);
+  pool.Start();
+  if (config.in_flight > 0) {
+    // Admission: start sagas while fewer than K are running, each woken at once.
+    try {
+      PgWorkflowStore store(config.dsn);
+      Runtime runtime(store, clock);
+      for (int i = 0; i < n && Steady::now() < deadline; ++i) {
+        {
+          std::unique_lock lock(mutex);
+          changed.wait_until(lock, deadline,
+                             [&] { return i - completed.load() < config.in_flight; });
+        }
+        pool.Wake(StartSaga(runtime, config, i));
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex);
+      error = std::string("starting sagas: ") + e.what();
+    }
+  } else {
+    pool.WakeAll();
+  }
+  {
+    std::unique_lock lock(mutex);
+    changed.wait_until(lock, deadline, [&] { return completed.load() >= n || !error.empty(); });
+  }
+  pool.Stop();
   Steady::time_point end =
       finished_at ? Steady::time_point(Steady::duration(finished_at.load())) : Steady::now();
 
@@ -255,8 +242,9 @@ LevelResult RunLevel(const LevelConfig& config) {
   r.elapsed_s = std::chrono::duration<double>(end - started).count();
   r.transitions = transitions.load();
   r.step = latency.Sample(r.elapsed_s);
-  if (committer && committer->commits() > 0)
-    r.steps_per_commit = double(committer->steps_committed()) / committer->commits();
+  WorkerPool::Counters counters = pool.counters();
+  if (counters.group_commits > 0)
+    r.steps_per_commit = double(counters.grouped_steps) / counters.group_commits;
   r.error = error;
   return r;
 }

@@ -20,9 +20,9 @@ usage: o2c <command> [options]
 
 commands:
   migrate [--status]          apply pending schema migrations (or show their state)
-  serve [--threads 4] [--activities scripted|inprocess|http] [--lease-ms 30000] [--config FILE]
+  serve [--threads 8] [--activities scripted|inprocess|http] [--lease-ms 30000] [--config FILE]
         [--listen 127.0.0.1:8080|off] [--http-threads 4] [--inbox-retention 30d] [--runbooks DIR]
-        [--max-idle-ms 5000] [--group-commit 0]
+        [--max-idle-ms 5000] [--group-commit 1] [--task-batch 4]
                               the engine until SIGINT/SIGTERM: webhooks, runtime, operator API,
                               console (GET /), /metrics, /healthz, /readyz; SIGTERM finishes the
                               calls in flight and gives back the leases not yet started
@@ -32,7 +32,8 @@ commands:
                               step-commit throughput beside the same cluster's insert baseline
   bench saga [--workflows 20000] [--concurrency 1,16,64]
                               complete order lifecycles through the runtime
-  bench ingest [--rate 500] [--seconds 60] [--burst 20000] [--threads 4] [--group-commit 0]
+  bench ingest [--rate 500] [--seconds 60] [--burst 20000] [--threads 8] [--group-commit 1]
+               [--task-batch 4]
                               signed webhooks into a real `o2c serve`: accept latency, lost, lag
   sim --listen 127.0.0.1:8090 [--faults FILE] [--fault SPEC]... [--seed N]
       [--engine-url URL] [--wms-secret KEY] [--wms-delay-ms 200]

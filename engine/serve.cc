@@ -284,11 +284,11 @@ int RunServeCommand(const std::vector<std::string>& raw) {
        "http-threads", "inbox-retention", "runbooks", "max-idle-ms", "group-commit", "task-batch"},
       {});
   std::string dsn = DatabaseUrl(args);
-  int threads = args.GetInt("threads", 4);
+  int threads = args.GetInt("threads", kDefaultLoops);
   int lease_ms = args.GetInt("lease-ms", 30'000);
   int http_threads = args.GetInt("http-threads", 4);
   int max_idle_ms = args.GetInt("max-idle-ms", 5'000);
-  int group_commit = args.GetInt("group-commit", 0);
+  int group_commit = args.GetInt("group-commit", kDefaultGroupCommit);
   int task_batch = args.GetInt("task-batch", 4);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");

@@ -18,6 +18,13 @@
 
 namespace o2c {
 
+// The defaults of --threads (runtime loops, which are also the activity call concurrency) and
+// --group-commit (committer connections the loops' steps share). Measured on the 2-core machine
+// with `o2c bench ingest` (README "Performance"): alike at 100 and 200 webhooks/s, while at
+// 500/s four loops committing alone fell seconds behind and eight sharing one committer kept up.
+inline constexpr int kDefaultLoops = 8;
+inline constexpr int kDefaultGroupCommit = 1;
+
 int RunServeCommand(const std::vector<std::string>& args);
 
 // Starts `count` order workflows with synthetic Shopify orders (keys `<prefix>-<n>`): a

@@ -281,7 +281,8 @@ void WorkerPool::Stop() {
 }
 
 WorkerPool::Counters WorkerPool::counters() const {
-  return {rounds_.load(), idle_rounds_.load(), notifications_.load()};
+  return {rounds_.load(), idle_rounds_.load(), notifications_.load(),
+          committer_ ? committer_->steps_committed() : 0, committer_ ? committer_->commits() : 0};
 }
 
 }  // namespace o2c

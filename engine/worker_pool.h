@@ -80,6 +80,8 @@ class WorkerPool {
     std::uint64_t rounds = 0;         // rounds run
     std::uint64_t idle_rounds = 0;    // rounds that found nothing (each followed by a park)
     std::uint64_t notifications = 0;  // NOTIFYs received from the database
+    // With group commit: steps committed and the commits they took.
+    std::int64_t grouped_steps = 0, group_commits = 0;
   };
   Counters counters() const;
 

@@ -23,6 +23,7 @@
 #include "engine/http/hmac.h"
 #include "engine/http/http_client.h"
 #include "engine/migrations.h"
+#include "engine/serve.h"
 
 namespace o2c {
 namespace {
@@ -191,17 +192,18 @@ int RunDemoCommand(const std::vector<std::string>& raw) {
       {"sim", "--listen", "127.0.0.1:" + std::to_string(sim_port), "--engine-url", serve_url,
        "--faults", WriteFaults(logs, stream), "--seed", std::to_string(scenario_options.seed)},
       {{"O2C_WMS_SECRET", kWmsSecret}}, (logs / "sim.log").string());
-  ChildProcess serve("serve",
-                     {"serve", "--listen", "127.0.0.1:" + std::to_string(serve_port),
-                      "--activities", "http", "--threads", args.GetOr("threads", "4")},
-                     {{"O2C_DATABASE_URL", dsn},
-                      {"O2C_SHOPIFY_SECRET", kShopifySecret},
-                      {"O2C_WMS_SECRET", kWmsSecret},
-                      {"O2C_ERP_URL", sim_url},
-                      {"O2C_ROUTING_URL", sim_url},
-                      {"O2C_WMS_URL", sim_url},
-                      {"O2C_SHOPIFY_URL", sim_url}},
-                     (logs / "serve.log").string());
+  ChildProcess serve(
+      "serve",
+      {"serve", "--listen", "127.0.0.1:" + std::to_string(serve_port), "--activities", "http",
+       "--threads", args.GetOr("threads", std::to_string(kDefaultLoops))},
+      {{"O2C_DATABASE_URL", dsn},
+       {"O2C_SHOPIFY_SECRET", kShopifySecret},
+       {"O2C_WMS_SECRET", kWmsSecret},
+       {"O2C_ERP_URL", sim_url},
+       {"O2C_ROUTING_URL", sim_url},
+       {"O2C_WMS_URL", sim_url},
+       {"O2C_SHOPIFY_URL", sim_url}},
+      (logs / "serve.log").string());
   if (!demo::WaitForHttp200(sim_url, "/sim/stats", milliseconds(15'000)))
     throw std::runtime_error("o2c sim did not start; see " + sim.log_path());
   if (!demo::WaitForHttp200(serve_url, "/healthz", milliseconds(30'000)))

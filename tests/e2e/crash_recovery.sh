@@ -2,8 +2,8 @@
 # Crash safety with real processes: 2,000 order sagas while two `o2c serve` processes share the
 # database and are killed with SIGKILL at random moments (one or both) and restarted. Afterwards every saga must be complete, and the recorded
 # downstream (o2c_recorded_effects, one row per idempotency key) must show exactly one document
-# per activity task: none created twice, none skipped. Every other start runs with
-# `--group-commit 2`, so steps committed through the group committer are killed mid-flight too.
+# per activity task: none created twice, none skipped. Starts alternate `--group-commit 0` (each
+# loop commits its own steps) and `--group-commit 2`, so both commit paths are killed mid-flight.
 set -euo pipefail
 o2c="$1"
 : "${O2C_TEST_DATABASE_URL:?run through ops/test (O2C_TEST_DATABASE_URL)}"
@@ -29,7 +29,7 @@ fail() { echo "FAIL: $*" >&2; tail -20 "$log" >&2; exit 1; }
 RANDOM=7  # a fixed seed: the same kill schedule every run
 starts=0
 start_serve() {
-  local grouped=()
+  local grouped=(--group-commit 0)
   starts=$((starts + 1))
   [ $((starts % 2)) = 0 ] && grouped=(--group-commit 2)
   "$o2c" serve --threads 3 --lease-ms 1500 "${grouped[@]}" >>"$log" 2>&1 &
