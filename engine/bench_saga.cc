@@ -17,6 +17,7 @@
 // --activities http [--latency-ms 200]: the activities go through the real adapters over HTTP to
 // the simulated downstreams (served in this process on a loopback port), each call held for the
 // given latency: what throughput the configured concurrency buys against slow downstreams.
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -310,6 +311,9 @@ int RunSagaBench(const std::vector<std::string>& raw) {
     throw UsageError("--workflows and --committers must be positive, --in-flight >= 0");
   for (int c : levels) {
     if (c < 1 || c > 150) throw UsageError("--concurrency levels must be in 1..150");
+    // A level's business keys carry its concurrency: a repeated level would find its sagas done.
+    if (std::count(levels.begin(), levels.end(), c) > 1)
+      throw UsageError("--concurrency levels must differ (each level starts its own sagas)");
   }
 
   const std::string mode = args.GetOr("activities", "inprocess");

@@ -173,6 +173,7 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     started[{child.type, child.business_key}] = c.workflow.id;
     started_here[{child.type, child.business_key}] = c.created;
   }
+  std::vector<WorkflowId> signalled;
   for (const NewEvent& e : s.events) {
     std::optional<WorkflowId> target = e.workflow_id;
     if (!target && !e.child_key.empty()) {
@@ -188,6 +189,7 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     if (!target) continue;
     std::int64_t id = next_id_++;
     events_[id] = Event{EventRecord{id, *target, e.event, e.payload, e.source, now}};
+    signalled.push_back(*target);
   }
   if (const auto& c = s.task_completion) {
     TaskRecord& t = tasks_[c->task_id];
@@ -217,7 +219,7 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     copy.workflow_id = w.id;
     actions_.emplace_back(next_id_++, copy);
   }
-  return Committed{w.version, woke};
+  return Committed{w.version, woke, std::move(signalled)};
 }
 
 std::vector<TaskRecord> MemoryWorkflowStore::LeaseTasks(const std::string& owner, TimePoint now,

@@ -68,4 +68,23 @@ TaskAttemptRecord ReadTaskAttemptRow(const pqxx::row& r) {
   return a;
 }
 
+std::vector<std::int64_t> ReadBigintArray(const pqxx::field& f) {
+  std::vector<std::int64_t> out;
+  if (f.is_null()) return out;
+  const std::string text = f.as<std::string>();  // "{1,2,3}": digits and commas only
+  std::int64_t value = 0;
+  bool in_number = false;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      value = value * 10 + (ch - '0');
+      in_number = true;
+    } else if (in_number) {
+      out.push_back(value);
+      value = 0;
+      in_number = false;
+    }
+  }
+  return out;
+}
+
 }  // namespace o2c

@@ -22,4 +22,7 @@ TaskRecord ReadTaskRow(const pqxx::row& r);
 extern const char* const kTaskAttemptColumns;
 TaskAttemptRecord ReadTaskAttemptRow(const pqxx::row& r);
 
+// A bigint[] column as Postgres prints it ("{4,17}"); NULL reads as empty.
+std::vector<std::int64_t> ReadBigintArray(const pqxx::field& f);
+
 }  // namespace o2c

@@ -147,6 +147,7 @@ new_events AS (
     FROM event_rows
    WHERE coalesce(target_id, new_child_id, existing_id) IS NOT NULL
      AND NOT (target_id IS NULL AND new_child_id IS NULL AND started_here)
+  RETURNING workflow_id
 ))sql";
 
 // The completed task and, from what that update returns (so only for a task it finished), the
@@ -292,7 +293,13 @@ std::string CommitStepsSql(unsigned shape) {
   if (shape & kTaskCompletionPart)
     sql += std::string("\n            WHEN s.task_id IS NOT NULL AND NOT ") + kLeaseHeld +
            " THEN 'task lease'";
-  sql += "\n       END,\n       EXISTS (SELECT 1 FROM woken_events we WHERE we.workflow_id = s.workflow_id)";
+  sql +=
+      "\n       END,\n       EXISTS (SELECT 1 FROM woken_events we WHERE we.workflow_id = "
+      "s.workflow_id)";
+  // The targets of the statement's new events (Committed::signalled), on every row alike: an
+  // INSERT's RETURNING cannot name the step a row came from.
+  sql += shape & kEventsPart ? ",\n       ARRAY(SELECT DISTINCT ne.workflow_id FROM new_events ne)"
+                             : ",\n       NULL::bigint[]";
   sql += "\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
   return sql;
 }

@@ -47,7 +47,8 @@ unsigned StepShape(const std::vector<StepCommit>& steps);
 
 // The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one jsonb
 // array per part present, in StepPart order. Returns one row per step: (index, committed,
-// new version, what was already consumed or NULL, whether deferred events were made due).
+// new version, what was already consumed or NULL, whether deferred events were made due, the
+// workflows the statement queued events for or NULL).
 std::string CommitStepsSql(unsigned shape);
 
 // A scalar subquery: the round (schema/0004_task_attempts.sql) an attempt numbered `attempt`

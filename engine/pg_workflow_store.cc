@@ -225,7 +225,8 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
       auto i = row[0].as<std::size_t>();
       if (i >= results.size()) continue;
       if (row[1].as<bool>()) {
-        results[i] = Committed{row[2].as<std::int64_t>(), row[4].as<bool>()};
+        results[i] =
+            Committed{row[2].as<std::int64_t>(), row[4].as<bool>(), ReadBigintArray(row[5])};
       } else if (!row[3].is_null()) {
         results[i] = AlreadyConsumed{row[3].as<std::string>()};
       }

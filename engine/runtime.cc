@@ -181,7 +181,8 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
     CommitResult r = store_.CommitStep(step, now);
     if (std::holds_alternative<Committed>(r)) {
       if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
-      if (options_.on_events_queued && !step.events.empty()) options_.on_events_queued(id);
+      if (options_.on_events_queued && !step.events.empty())
+        options_.on_events_queued(std::get<Committed>(r).signalled);
       if (options_.on_deferred_events_due && std::get<Committed>(r).woke_deferred_events)
         options_.on_deferred_events_due(id);
       return t.rejected ? StepResult::kRejected : StepResult::kApplied;

@@ -75,8 +75,8 @@ struct RuntimeOptions {
   // Observers for benches and metrics: a step was committed; an input is about to be applied.
   std::function<void(WorkflowId, const std::string& event)> on_committed;
   std::function<void(WorkflowId)> on_dispatch;
-  // A committed step of workflow `id` queued events for other workflows (children, its parent).
-  std::function<void(WorkflowId)> on_events_queued;
+  // A committed step queued events for these workflows (children, its parent; Committed).
+  std::function<void(const std::vector<WorkflowId>& targets)> on_events_queued;
   // A committed step of workflow `id` made its deferred events due (Committed).
   std::function<void(WorkflowId)> on_deferred_events_due;
 };

@@ -182,9 +182,11 @@ RuntimeOptions WorkerPool::OptionsFor(int shard) {
     if (static_cast<int>(id % options_.loops) != shard) Wake(id);
   };
   auto queued = std::move(o.on_events_queued);
-  o.on_events_queued = [this, queued](WorkflowId id) {
-    if (queued) queued(id);
-    WakeAll();  // children and parents are addressed by key; their owners are unknown here
+  o.on_events_queued = [this, queued](const std::vector<WorkflowId>& targets) {
+    if (queued) queued(targets);
+    // Only the owners of the signalled workflows: waking every loop for each signal made a herd
+    // of empty rounds (with 64 loops, ~190 queries per signal).
+    for (WorkflowId target : targets) Wake(target);
   };
   return o;
 }

@@ -211,6 +211,10 @@ struct Committed {
   // The step made deferred events of this workflow due again (DeferEvent): whoever delivers its
   // events should look now. Rare (out-of-order deliveries), so nobody is woken for nothing.
   bool woke_deferred_events = false;
+  // The workflows the step queued events for (children by key included), so that only their
+  // owners are woken. Several steps committed in one statement (group commit) each get the
+  // statement's whole list: waking an owner too many is harmless, one too few is not.
+  std::vector<WorkflowId> signalled;
 };
 // Someone else changed the workflow since `expected_version` (or it does not exist). Reload and
 // recompute. Nothing was written.

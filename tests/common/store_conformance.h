@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -438,9 +439,15 @@ TYPED_TEST_P(StoreConformance, ChildrenStartOnceWithTheirFirstEvent) {
     s.children.push_back(child);
     s.events.push_back({std::nullopt, "shipment", key, "shipment_requested", {{"n", i}}, "parent"});
   }
-  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(s, this->now_)));
+  CommitResult started = this->store_->CommitStep(s, this->now_);
+  ASSERT_TRUE(this->IsCommitted(started));
   auto child = this->store_->FindWorkflow("shipment", "shop/1/shipments/2");
   ASSERT_TRUE(child);
+  // Who to wake: both new children, known by id only now.
+  auto first_child = this->store_->FindWorkflow("shipment", "shop/1/shipments/1");
+  std::vector<WorkflowId> signalled = std::get<Committed>(started).signalled;
+  std::sort(signalled.begin(), signalled.end());
+  EXPECT_EQ(signalled, (std::vector<WorkflowId>{first_child->id, child->id}));
   EXPECT_EQ(child->parent_id, parent.id);
   EXPECT_EQ(child->correlation_id, parent.correlation_id);
   auto events = this->store_->PendingEvents(child->id, 10);
@@ -451,8 +458,10 @@ TYPED_TEST_P(StoreConformance, ChildrenStartOnceWithTheirFirstEvent) {
   // A replay of the same step (e.g. operator replay) must not start the children again.
   StepCommit replay = s;
   replay.expected_version = 1;
-  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(replay, this->now_)));
+  CommitResult replayed = this->store_->CommitStep(replay, this->now_);
+  ASSERT_TRUE(this->IsCommitted(replayed));
   EXPECT_EQ(this->store_->PendingEvents(child->id, 10).size(), 1u);
+  EXPECT_TRUE(std::get<Committed>(replayed).signalled.empty()) << "no event, nobody to wake";
 
   // A signal to an existing child by key, and from the child to its parent by id.
   StepCommit signal = this->Step(*this->store_->LoadWorkflow(parent.id), "cancelling");
@@ -465,7 +474,9 @@ TYPED_TEST_P(StoreConformance, ChildrenStartOnceWithTheirFirstEvent) {
   StepCommit up = this->Step(first, "cancelled");
   up.events.push_back(
       {parent.id, "", "", "shipment_cancelled", {{"child", first.business_key}}, "child"});
-  ASSERT_TRUE(this->IsCommitted(this->store_->CommitStep(up, this->now_)));
+  CommitResult signalled_up = this->store_->CommitStep(up, this->now_);
+  ASSERT_TRUE(this->IsCommitted(signalled_up));
+  EXPECT_EQ(std::get<Committed>(signalled_up).signalled, std::vector<WorkflowId>{parent.id});
   auto parent_events = this->store_->PendingEvents(parent.id, 10);
   ASSERT_EQ(parent_events.size(), 1u);
   EXPECT_EQ(parent_events[0].event, "shipment_cancelled");
