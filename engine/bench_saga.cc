@@ -102,6 +102,7 @@ class StepLatency {
 struct LevelConfig {
   std::string dsn, run;
   int concurrency = 1, workflows = 0, committers = 2, in_flight = 0;
+  int task_batch = WorkerPoolOptions{}.task_batch;   // serve's default
   activities::ActivityExecutor* executor = nullptr;  // none: answered instantly in-process
   bool group_commit = true;
   double seconds_limit = 120;
@@ -160,9 +161,15 @@ LevelResult RunLevel(const LevelConfig& config) {
   StepLatency latency;
   std::atomic<std::int64_t> transitions{0};
   std::atomic<Steady::rep> finished_at{0};
-  // The WMS's side: `shipped` for an accepted fulfilment, on a connection of the bench's own.
-  PgWorkflowStore wms(config.dsn);
-  std::mutex wms_mutex;
+  // The WMS's side: `shipped` for an accepted fulfilment, on connections of the bench's own (a
+  // few, so that loops shipping at the same moment do not queue on one).
+  struct WmsLine {
+    explicit WmsLine(const std::string& dsn) : store(dsn) {}
+    PgWorkflowStore store;
+    std::mutex mutex;
+  };
+  std::vector<std::unique_ptr<WmsLine>> wms;
+  for (int i = 0; i < std::min(c, 4); ++i) wms.push_back(std::make_unique<WmsLine>(config.dsn));
   WorkerPool* pool_ptr = nullptr;  // set before Start; the observers run only after it
 
   WorkerPoolOptions options;
@@ -171,6 +178,7 @@ LevelResult RunLevel(const LevelConfig& config) {
   options.executor = config.executor ? config.executor : &inprocess;
   options.listen = false;  // every input is made in this process, which wakes its owner
   options.group_commit_connections = config.group_commit ? std::min(c, config.committers) : 0;
+  options.task_batch = config.task_batch;
   options.runtime_options = [&](int shard) {
     RuntimeOptions o;
     o.worker_id = "bench-" + config.run + "-" + std::to_string(c) + "-" + std::to_string(shard);
@@ -181,14 +189,15 @@ LevelResult RunLevel(const LevelConfig& config) {
         // commits, and a `shipped` applied while the shipment is still `requesting` would be
         // rejected (consumed) and the saga would stall.
         {
-          std::lock_guard lock(wms_mutex);
-          wms.EnqueueEvent({id,
-                            "",
-                            "",
-                            "shipped",
-                            {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
-                            "webhook:wms"},
-                           clock.Now());
+          WmsLine& line = *wms[static_cast<std::size_t>(id) % wms.size()];
+          std::lock_guard lock(line.mutex);
+          line.store.EnqueueEvent({id,
+                                   "",
+                                   "",
+                                   "shipped",
+                                   {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
+                                   "webhook:wms"},
+                                  clock.Now());
         }
         pool_ptr->Wake(id);
       }
@@ -285,16 +294,17 @@ void Exec(const std::string& dsn, const std::string& sql) {
 }  // namespace
 
 int RunSagaBench(const std::vector<std::string>& raw) {
-  CliArgs args(raw,
-               {"database-url", "workflows", "concurrency", "committers", "group-commit",
-                "seconds-limit", "in-flight", "baseline-seconds", "activities", "latency-ms"},
-               {"keep"});
+  CliArgs args(
+      raw,
+      {"database-url", "workflows", "concurrency", "committers", "group-commit", "seconds-limit",
+       "in-flight", "baseline-seconds", "activities", "latency-ms", "task-batch"},
+      {"keep"});
   if (!args.positional().empty()) {
     throw UsageError(
         "usage: o2c bench saga [--workflows 20000] [--concurrency 1,16,64] [--committers 2]\n"
         "       [--group-commit on|off] [--in-flight 0] [--seconds-limit 120]"
         " [--baseline-seconds 3] [--keep]\n"
-        "       [--activities inprocess|http] [--latency-ms 200]");
+        "       [--activities inprocess|http] [--latency-ms 200] [--task-batch 4]");
   }
   LevelConfig config;
   config.dsn = DatabaseUrl(args);
@@ -302,13 +312,16 @@ int RunSagaBench(const std::vector<std::string>& raw) {
   config.committers = args.GetInt("committers", 2);
   config.in_flight = args.GetInt("in-flight", 0);
   config.seconds_limit = args.GetInt("seconds-limit", 120);
+  config.task_batch = args.GetInt("task-batch", config.task_batch);
   std::string group = args.GetOr("group-commit", "on");
   if (group != "on" && group != "off") throw UsageError("--group-commit must be on or off");
   config.group_commit = group == "on";
   double baseline_seconds = args.GetInt("baseline-seconds", 3);
   std::vector<int> levels = args.GetIntList("concurrency", {1, 16, 64});
-  if (config.workflows < 1 || config.committers < 1 || config.in_flight < 0)
-    throw UsageError("--workflows and --committers must be positive, --in-flight >= 0");
+  if (config.workflows < 1 || config.committers < 1 || config.in_flight < 0 ||
+      config.task_batch < 1)
+    throw UsageError(
+        "--workflows, --committers and --task-batch must be positive, --in-flight >= 0");
   for (int c : levels) {
     if (c < 1 || c > 150) throw UsageError("--concurrency levels must be in 1..150");
     // A level's business keys carry its concurrency: a repeated level would find its sagas done.
@@ -369,6 +382,7 @@ int RunSagaBench(const std::vector<std::string>& raw) {
                  {"workflows", config.workflows},
                  {"group_commit", config.group_commit},
                  {"in_flight", config.in_flight},
+                 {"task_batch", config.task_batch},
                  {"activities", mode},
                  {"creation_timed", config.in_flight > 0},
                  {"sagas_per_s", Round(r.completed / r.elapsed_s)},
