@@ -236,8 +236,6 @@ LevelResult RunLevel(const LevelConfig& config) {
       std::lock_guard lock(mutex);
       error = std::string("starting sagas: ") + e.what();
     }
-  } else {
-    pool.WakeAll();
   }
   {
     std::unique_lock lock(mutex);

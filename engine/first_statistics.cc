@@ -24,16 +24,20 @@ std::string TextArray(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, long min_changes) {
+std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, std::set<std::string>& done,
+                                                  long min_changes) {
   std::vector<std::string> due;
   {
     pqxx::nontransaction tx(c);
-    for (const auto& row : tx.exec_params(kNeverAnalyzed, TextArray(kGrowingTables)))
-      if (row[1].as<long>() >= min_changes) due.push_back(row[0].as<std::string>());
+    for (const auto& row : tx.exec_params(kNeverAnalyzed, TextArray(kGrowingTables))) {
+      std::string table = row[0].as<std::string>();
+      if (row[1].as<long>() >= min_changes && !done.count(table)) due.push_back(table);
+    }
   }
   for (const std::string& table : due) {
     pqxx::nontransaction tx(c);
     tx.exec("ANALYZE " + tx.quote_name(table));
+    done.insert(table);
   }
   return due;
 }

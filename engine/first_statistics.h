@@ -11,6 +11,7 @@
 #pragma once
 
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,13 @@ namespace o2c {
 // The o2c tables whose rows an operating engine adds continuously.
 extern const std::vector<std::string> kGrowingTables;
 
-// ANALYZEs each of kGrowingTables that was never analyzed (neither by hand nor by autovacuum)
-// and has had at least `min_changes` rows inserted, updated or deleted. Returns the tables it
-// analyzed. Cheap when there is nothing to do: one query on pg_stat_user_tables.
-std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, long min_changes = 1000);
+// ANALYZEs each of kGrowingTables that was never analyzed (neither by hand nor by autovacuum),
+// has had at least `min_changes` rows inserted, updated or deleted, and is not in `done`; adds
+// the ones it analyzed to `done` and returns them. `done` keeps a caller from analyzing a table
+// again and again when its ANALYZE changed nothing (a role that does not own the table is only
+// warned). Cheap when there is nothing to do: one query on pg_stat_user_tables.
+std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, std::set<std::string>& done,
+                                                  long min_changes = 1000);
 
 // True when every one of kGrowingTables has been analyzed at least once: `serve` then stops
 // looking (autovacuum keeps the statistics current from there on).

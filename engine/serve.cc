@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <set>
 #include <thread>
 
 #include "engine/activity_modes.h"
@@ -114,6 +115,7 @@ void RunMaintenance(const std::string& dsn, std::chrono::seconds retention) {
   SystemClock clock;
   std::unique_ptr<PgWorkflowStore> store;
   std::unique_ptr<pqxx::connection> stats;
+  std::set<std::string> analyzed;
   bool stats_done = false;
   const auto interval = ingest::RetentionInterval(retention);
   auto next_retention = std::chrono::steady_clock::now();
@@ -135,7 +137,7 @@ void RunMaintenance(const std::string& dsn, std::chrono::seconds retention) {
       next_stats = now + std::chrono::seconds(1);
       try {
         if (!stats) stats = std::make_unique<pqxx::connection>(dsn);
-        for (const std::string& table : AnalyzeFirstFilledTables(*stats))
+        for (const std::string& table : AnalyzeFirstFilledTables(*stats, analyzed))
           std::cerr << "o2c serve: first statistics for " << table << "\n";
         stats_done = AllGrowingTablesAnalyzed(*stats);
         if (stats_done) stats.reset();

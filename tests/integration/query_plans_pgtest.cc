@@ -84,7 +84,8 @@ TEST(QueryPlans, AFilledTableThatWasNeverAnalyzedGetsItsFirstStatisticsOnce) {
   std::string dsn = CreateScratchDatabase("plans_stats");
   Migrate(dsn);
   pqxx::connection c(dsn);
-  EXPECT_TRUE(AnalyzeFirstFilledTables(c, 1000).empty()) << "empty tables need no statistics";
+  std::set<std::string> done;
+  EXPECT_TRUE(AnalyzeFirstFilledTables(c, done, 1000).empty()) << "empty tables need no statistics";
   {
     pqxx::connection writer(dsn);
     pqxx::nontransaction(writer).exec(
@@ -96,7 +97,8 @@ TEST(QueryPlans, AFilledTableThatWasNeverAnalyzedGetsItsFirstStatisticsOnce) {
   ASSERT_GE(ChangesSinceAnalyze(dsn, "workflows"), 1500);
   EXPECT_FALSE(AllGrowingTablesAnalyzed(c));
 
-  EXPECT_EQ(AnalyzeFirstFilledTables(c, 1000), std::vector<std::string>{"workflows"});
+  EXPECT_EQ(AnalyzeFirstFilledTables(c, done, 1000), std::vector<std::string>{"workflows"});
+  EXPECT_EQ(done, std::set<std::string>{"workflows"});
   {
     pqxx::nontransaction tx(c);
     EXPECT_EQ(tx.exec1("SELECT reltuples::bigint FROM pg_class WHERE relname = 'workflows'")[0]
@@ -110,7 +112,7 @@ TEST(QueryPlans, AFilledTableThatWasNeverAnalyzedGetsItsFirstStatisticsOnce) {
   EXPECT_EQ(plan.find("workflows_type_updated_idx"), std::string::npos) << plan;
 
   // Analyzed once, it is autovacuum's from now on.
-  EXPECT_TRUE(AnalyzeFirstFilledTables(c, 1000).empty());
+  EXPECT_TRUE(AnalyzeFirstFilledTables(c, done, 1000).empty());
   EXPECT_FALSE(AllGrowingTablesAnalyzed(c)) << "the other tables were never analyzed";
   pqxx::nontransaction(c).exec("ANALYZE");
   EXPECT_TRUE(AllGrowingTablesAnalyzed(c));
