@@ -191,13 +191,8 @@ LevelResult RunLevel(const LevelConfig& config) {
         {
           WmsLine& line = *wms[static_cast<std::size_t>(id) % wms.size()];
           std::lock_guard lock(line.mutex);
-          line.store.EnqueueEvent({id,
-                                   "",
-                                   "",
-                                   "shipped",
-                                   {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
-                                   "webhook:wms"},
-                                  clock.Now());
+          line.store.EnqueueEvent(
+              {id, "", "", "shipped", samples::WmsShippedPayload(), "webhook:wms"}, clock.Now());
         }
         pool_ptr->Wake(id);
       }

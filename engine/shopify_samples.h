@@ -83,4 +83,9 @@ inline nlohmann::json ShopifyRefundJson(long long id, long long order_id,
              {"currency", "USD"}}}}};
 }
 
+// What the (simulated) WMS reports when it ships a fulfilment: the `shipped` event's payload.
+inline nlohmann::json WmsShippedPayload() {
+  return {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}};
+}
+
 }  // namespace o2c::samples

@@ -60,12 +60,7 @@ TEST(GroupCommitStoreTest, SixteenRuntimesCompleteOrderLifecyclesSharingCommits)
         options.on_committed = [&](WorkflowId id, const std::string& event) {
           // The WMS ships once it has accepted the fulfilment (after that step is durable).
           if (event == "fulfillment_accepted") {
-            store.EnqueueEvent({id,
-                                "",
-                                "",
-                                "shipped",
-                                {{"carrier", "UPS"}, {"tracking_number", "1Z999AA10123456784"}},
-                                "webhook:wms"},
+            store.EnqueueEvent({id, "", "", "shipped", samples::WmsShippedPayload(), "webhook:wms"},
                                clock.Now());
           }
           if (event == "shipment_closed") ++completed;
