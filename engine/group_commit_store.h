@@ -42,6 +42,9 @@ class GroupCommitStore final : public WorkflowStore {
   std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override {
     return inner_.LoadWorkflow(id);
   }
+  std::vector<WorkflowRecord> LoadWorkflows(const std::vector<WorkflowId>& ids) override {
+    return inner_.LoadWorkflows(ids);
+  }
   std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
                                              const std::string& business_key) override {
     return inner_.FindWorkflow(type, business_key);

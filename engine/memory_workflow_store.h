@@ -10,7 +10,8 @@
 
 namespace o2c {
 
-class MemoryWorkflowStore final : public WorkflowStore {
+// Not final: unit tests override a method to count or perturb calls.
+class MemoryWorkflowStore : public WorkflowStore {
  public:
   CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override;
   std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override;

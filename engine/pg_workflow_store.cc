@@ -26,6 +26,8 @@ const std::string kSelectWorkflowByKey = std::string("SELECT ") + kWorkflowColum
                                          " FROM workflows WHERE type = $1 AND business_key = $2";
 const std::string kSelectWorkflowById =
     std::string("SELECT ") + kWorkflowColumns + " FROM workflows WHERE id = $1";
+const std::string kSelectWorkflowsByIds =
+    std::string("SELECT ") + kWorkflowColumns + " FROM workflows WHERE id = ANY($1::bigint[])";
 
 // Takes due work: pending tasks whose time has come and leased tasks whose lease expired (their
 // worker is presumed dead). SKIP LOCKED lets workers lease in parallel without waiting on each
@@ -150,6 +152,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("insert_workflow", kInsertWorkflow);
     c.prepare("select_workflow_by_key", kSelectWorkflowByKey);
     c.prepare("select_workflow_by_id", kSelectWorkflowById);
+    c.prepare("select_workflows_by_ids", kSelectWorkflowsByIds);
     c.prepare("lease_tasks", kLeaseTasks);
     c.prepare("reschedule_task", kRescheduleTask);
     c.prepare("defer_task", kDeferTask);
@@ -190,6 +193,19 @@ std::optional<WorkflowRecord> PgWorkflowStore::LoadWorkflow(WorkflowId id) {
     pqxx::result r = tx.exec_prepared("select_workflow_by_id", id);
     if (r.empty()) return std::nullopt;
     return ReadWorkflowRow(r[0]);
+  });
+}
+
+std::vector<WorkflowRecord> PgWorkflowStore::LoadWorkflows(const std::vector<WorkflowId>& ids) {
+  return TranslatePg("load workflows", [&] {
+    std::string array = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+    array += "}";
+    pqxx::nontransaction tx(connection_->db);
+    std::vector<WorkflowRecord> out;
+    for (const auto& row : tx.exec_prepared("select_workflows_by_ids", array))
+      out.push_back(ReadWorkflowRow(row));
+    return out;
   });
 }
 

@@ -22,6 +22,7 @@ class PgWorkflowStore final : public WorkflowStore {
 
   CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override;
   std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override;
+  std::vector<WorkflowRecord> LoadWorkflows(const std::vector<WorkflowId>& ids) override;
   std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
                                              const std::string& business_key) override;
   CommitResult CommitStep(const StepCommit& step, TimePoint now) override;

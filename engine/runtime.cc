@@ -1,6 +1,7 @@
 #include "engine/runtime.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "activities/policy/backoff.h"
@@ -144,48 +145,63 @@ StepResult Runtime::Deliver(WorkflowId id, const workflows::Event& event, const 
   return Apply(id, event, consume, actor, nullptr);
 }
 
+Runtime::Decision Runtime::Decide(const WorkflowRecord& w, const workflows::Event& event,
+                                  const StepCommit& consume, const std::string& actor,
+                                  const EventRecord* deferrable, TimePoint now) const {
+  Decision d;
+  const workflows::Workflow* machine = workflows::FindWorkflow(w.type);
+  bool too_early = deferrable && machine && machine->DefersEvent(w.state, event);
+  if (too_early && now - deferrable->created_at < options_.defer_limit) {
+    // Not a transition: the event stays queued, the workflow is not touched.
+    d.defer_reason = event.name + " arrived before " + w.type + " " + w.business_key +
+                     " could take it (state " + w.state + ")";
+    return d;
+  }
+  workflows::Transition t;
+  if (machine) {
+    t = machine->Apply(w.state, w.context, event);
+  } else {
+    t.rejected = true;
+    t.rejection_reason = "no lifecycle for type " + w.type;
+  }
+  d.rejected = t.rejected;
+  d.step = BuildStep(w, t, event.name, actor, consume);
+  if (t.rejected && too_early) {
+    // It waited as long as we let events wait; the trace says so.
+    d.step.transitions.front().payload["deferrals"] = deferrable->deferrals;
+    d.step.transitions.front().payload["waited_ms"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - deferrable->created_at).count();
+  }
+  return d;
+}
+
+void Runtime::AfterCommit(WorkflowId id, const StepCommit& step, const Committed& c) {
+  if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
+  if (options_.on_events_queued && !step.events.empty()) options_.on_events_queued(c.signalled);
+  if (options_.on_deferred_events_due && c.woke_deferred_events)
+    options_.on_deferred_events_due(id);
+}
+
 StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
                           const std::string& actor, const EventRecord* deferrable) {
   if (options_.on_dispatch) options_.on_dispatch(id);
   for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
     std::optional<WorkflowRecord> w = store_.LoadWorkflow(id);
     if (!w) return StepResult::kUnknownWorkflow;
-    const workflows::Workflow* machine = workflows::FindWorkflow(w->type);
     TimePoint now = clock_.Now();
-    bool too_early = deferrable && machine && machine->DefersEvent(w->state, event);
-    if (too_early && now - deferrable->created_at < options_.defer_limit) {
-      // Not a transition: the event stays queued, the workflow is not touched.
-      std::string reason = event.name + " arrived before " + w->type + " " + w->business_key +
-                           " could take it (state " + w->state + ")";
-      CommitResult r = store_.DeferEvent(deferrable->id, id, w->version,
-                                         now + DeferDelay(deferrable->deferrals), reason, now);
+    Decision d = Decide(*w, event, consume, actor, deferrable, now);
+    if (d.defer_reason) {
+      CommitResult r =
+          store_.DeferEvent(deferrable->id, id, w->version, now + DeferDelay(deferrable->deferrals),
+                            *d.defer_reason, now);
       if (std::holds_alternative<Committed>(r)) return StepResult::kDeferred;
       if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
       continue;  // the workflow moved on: decide again on its new state
     }
-    workflows::Transition t;
-    if (machine) {
-      t = machine->Apply(w->state, w->context, event);
-    } else {
-      t.rejected = true;
-      t.rejection_reason = "no lifecycle for type " + w->type;
-    }
-    StepCommit step = BuildStep(*w, t, event.name, actor, consume);
-    if (t.rejected && too_early) {
-      // It waited as long as we let events wait; the trace says so.
-      step.transitions.front().payload["deferrals"] = deferrable->deferrals;
-      step.transitions.front().payload["waited_ms"] =
-          std::chrono::duration_cast<std::chrono::milliseconds>(now - deferrable->created_at)
-              .count();
-    }
-    CommitResult r = store_.CommitStep(step, now);
-    if (std::holds_alternative<Committed>(r)) {
-      if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
-      if (options_.on_events_queued && !step.events.empty())
-        options_.on_events_queued(std::get<Committed>(r).signalled);
-      if (options_.on_deferred_events_due && std::get<Committed>(r).woke_deferred_events)
-        options_.on_deferred_events_due(id);
-      return t.rejected ? StepResult::kRejected : StepResult::kApplied;
+    CommitResult r = store_.CommitStep(d.step, now);
+    if (const auto* c = std::get_if<Committed>(&r)) {
+      AfterCommit(id, d.step, *c);
+      return d.rejected ? StepResult::kRejected : StepResult::kApplied;
     }
     if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
     // VersionConflict: someone else stepped this workflow first; apply again on the new state.
@@ -202,16 +218,63 @@ StepResult Runtime::DeliverEvent(const EventRecord& e) {
 int Runtime::ProcessEvents(int limit) {
   std::vector<EventRecord> events =
       store_.DueEvents(clock_.Now(), limit, options_.shard, options_.shards);
-  int handled = 0;
+  // One event per workflow per pass, the oldest due: later ones wait for the next pass so that
+  // a workflow's events are applied in order (a deferred event steps aside until it is due).
+  std::vector<const EventRecord*> firsts;
   std::set<WorkflowId> seen;
-  for (const EventRecord& e : events) {
-    // One event per workflow per pass, the oldest due: later ones wait for the next pass so that
-    // a workflow's events are applied in order (a deferred event steps aside until it is due).
-    if (!seen.insert(e.workflow_id).second) continue;
-    DeliverEvent(e);
-    ++handled;
+  for (const EventRecord& e : events)
+    if (seen.insert(e.workflow_id).second) firsts.push_back(&e);
+  if (firsts.size() < 2) {
+    for (const EventRecord* e : firsts) DeliverEvent(*e);
+    return static_cast<int>(firsts.size());
   }
-  return handled;
+  // Several workflows: one load and one statement for all of them (WorkflowStore::CommitSteps).
+  // Anything unusual — a workflow gone, an event to defer, a version conflict — takes the
+  // one-event path, which reloads and decides again.
+  std::vector<WorkflowId> ids;
+  for (const EventRecord* e : firsts) ids.push_back(e->workflow_id);
+  std::map<WorkflowId, WorkflowRecord> loaded;
+  for (WorkflowRecord& w : store_.LoadWorkflows(ids)) loaded.emplace(w.id, std::move(w));
+  const TimePoint now = clock_.Now();
+  std::vector<StepCommit> steps;
+  std::vector<const EventRecord*> stepped;
+  for (const EventRecord* e : firsts) {
+    auto it = loaded.find(e->workflow_id);
+    if (it == loaded.end()) {
+      DeliverEvent(*e);
+      continue;
+    }
+    if (options_.on_dispatch) options_.on_dispatch(e->workflow_id);
+    StepCommit consume;
+    consume.consumed_event_id = e->id;
+    Decision d =
+        Decide(it->second, {e->event, e->payload}, consume, ActorForSource(e->source), e, now);
+    if (d.defer_reason) {
+      DeliverEvent(*e);
+      continue;
+    }
+    steps.push_back(std::move(d.step));
+    stepped.push_back(e);
+  }
+  if (!steps.empty()) {
+    std::vector<CommitResult> results;
+    try {
+      results = store_.CommitSteps(steps, now);
+    } catch (const StoreError&) {
+      // The statement failed as a whole (e.g. one step broke a constraint): one by one, so only
+      // the guilty event fails, as it would have alone.
+      for (const EventRecord* e : stepped) DeliverEvent(*e);
+      return static_cast<int>(firsts.size());
+    }
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      if (const auto* c = std::get_if<Committed>(&results[i])) {
+        AfterCommit(steps[i].workflow_id, steps[i], *c);
+      } else if (std::holds_alternative<VersionConflict>(results[i])) {
+        DeliverEvent(*stepped[i]);
+      }  // AlreadyConsumed: another worker applied this event; nothing to do
+    }
+  }
+  return static_cast<int>(firsts.size());
 }
 
 int Runtime::FireDueTimers(int limit) {

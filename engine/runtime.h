@@ -97,6 +97,8 @@ class Runtime {
 
   // Applies up to `limit` due events, oldest first, one per workflow per call; an event its
   // workflow cannot take yet (Workflow::DefersEvent) is deferred instead, within defer_limit.
+  // The events of several workflows are loaded together and committed as one statement
+  // (WorkflowStore::LoadWorkflows, CommitSteps), each step still on its own version check.
   // Returns how many were handled (applied, rejected or deferred).
   int ProcessEvents(int limit = 100);
 
@@ -133,6 +135,16 @@ class Runtime {
   StepResult Apply(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
                    const std::string& actor, const EventRecord* deferrable);
   std::chrono::milliseconds DeferDelay(int deferrals) const;
+  // What `event` does to `w`: a step to commit (rejected or not), or a reason to defer it.
+  struct Decision {
+    std::optional<std::string> defer_reason;
+    StepCommit step;
+    bool rejected = false;
+  };
+  Decision Decide(const WorkflowRecord& w, const workflows::Event& event, const StepCommit& consume,
+                  const std::string& actor, const EventRecord* deferrable, TimePoint now) const;
+  // The observers of a committed step (RuntimeOptions).
+  void AfterCommit(WorkflowId id, const StepCommit& step, const Committed& committed);
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
                        const std::string& event_name, const std::string& actor,
                        const StepCommit& consume) const;

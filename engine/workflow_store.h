@@ -313,6 +313,14 @@ class WorkflowStore {
   virtual CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) = 0;
 
   virtual std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) = 0;
+  // The workflows of `ids` that exist, in no particular order. The default asks LoadWorkflow for
+  // each; a store with round trips to save answers in one.
+  virtual std::vector<WorkflowRecord> LoadWorkflows(const std::vector<WorkflowId>& ids) {
+    std::vector<WorkflowRecord> out;
+    for (WorkflowId id : ids)
+      if (auto w = LoadWorkflow(id)) out.push_back(std::move(*w));
+    return out;
+  }
   virtual std::optional<WorkflowRecord> FindWorkflow(const std::string& type,
                                                      const std::string& business_key) = 0;
 

@@ -68,6 +68,16 @@ TYPED_TEST_P(StoreConformance, CreateIsIdempotentByTypeAndBusinessKey) {
   EXPECT_EQ(first.workflow.correlation_id, "order:shop/1");
 }
 
+TYPED_TEST_P(StoreConformance, LoadWorkflowsReturnsTheOnesThatExist) {
+  auto a = this->store_->CreateWorkflow({"order", "shop/1"}, this->now_).workflow;
+  auto b = this->store_->CreateWorkflow({"order", "shop/2"}, this->now_).workflow;
+  std::vector<WorkflowRecord> loaded = this->store_->LoadWorkflows({b.id, a.id, b.id + 1000});
+  std::set<std::string> keys;
+  for (const auto& w : loaded) keys.insert(w.business_key);
+  EXPECT_EQ(keys, (std::set<std::string>{"shop/1", "shop/2"}));
+  EXPECT_TRUE(this->store_->LoadWorkflows({}).empty());
+}
+
 TYPED_TEST_P(StoreConformance, ConcurrentCreatorsCreateExactlyOnce) {
   std::atomic<int> created{0};
   std::set<WorkflowId> ids;
@@ -568,9 +578,9 @@ TYPED_TEST_P(StoreConformance, BatchCommitsEachStepOnItsOwnChecks) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(
-    StoreConformance, CreateIsIdempotentByTypeAndBusinessKey, ConcurrentCreatorsCreateExactlyOnce,
-    CommitAppendsTransitionsAndBumpsVersion, StaleVersionIsAConflictAndWritesNothing,
-    RacingWritersExactlyOneWinsPerVersionAndNothingIsLost,
+    StoreConformance, CreateIsIdempotentByTypeAndBusinessKey, LoadWorkflowsReturnsTheOnesThatExist,
+    ConcurrentCreatorsCreateExactlyOnce, CommitAppendsTransitionsAndBumpsVersion,
+    StaleVersionIsAConflictAndWritesNothing, RacingWritersExactlyOneWinsPerVersionAndNothingIsLost,
     TwoWritersFromTheSameVersionOneWinsOneConflicts, FailedCommitLeavesNoPartialRows,
     StatusIsRunningWhileATaskIsDue, RepeatedIdempotencyKeyIsNotASecondTask,
     FourWorkersLeaseTenThousandTasksEachExactlyOnce, LeaseRespectsDueTimeAndBatchSize,

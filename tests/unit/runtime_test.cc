@@ -5,6 +5,8 @@
 
 #include "activities/inprocess_executor.h"
 #include "engine/memory_workflow_store.h"
+#include "engine/shopify_samples.h"
+#include "workflows/model/shopify_mapping.h"
 
 namespace o2c {
 namespace {
@@ -129,6 +131,95 @@ TEST(Runtime, BackoffIsFullJitterUnderTheCap) {
     EXPECT_GE(d.count(), 0);
     EXPECT_LE(d.count(), std::min<std::int64_t>(1000, 100LL << std::min(attempt, 10)));
   }
+}
+
+// Counts how steps reach the store; optionally moves one workflow on just before a batch commits,
+// as a concurrent writer would.
+class CountingStore : public MemoryWorkflowStore {
+ public:
+  CommitResult CommitStep(const StepCommit& step, TimePoint now) override {
+    ++singles;
+    return MemoryWorkflowStore::CommitStep(step, now);
+  }
+  std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
+                                        TimePoint now) override {
+    batch_sizes.push_back(steps.size());
+    if (bump_before_batch) {
+      WorkflowRecord w = *LoadWorkflow(*std::exchange(bump_before_batch, std::nullopt));
+      StepCommit bump;
+      bump.workflow_id = w.id;
+      bump.expected_version = w.version;
+      bump.state = w.state;
+      bump.status = w.status;
+      bump.context = w.context;
+      bump.transitions.push_back({w.state, "test_bump", w.state});
+      EXPECT_TRUE(std::holds_alternative<Committed>(MemoryWorkflowStore::CommitStep(bump, now)));
+    }
+    if (fail_batches) throw StoreError("a step of the batch broke a constraint");
+    return MemoryWorkflowStore::CommitSteps(steps, now);
+  }
+  int singles = 0;
+  std::vector<std::size_t> batch_sizes;
+  std::optional<WorkflowId> bump_before_batch;
+  bool fail_batches = false;  // as a statement with one bad step fails whole
+};
+
+std::vector<WorkflowId> StartOrders(Runtime& runtime, int n) {
+  std::vector<WorkflowId> ids;
+  for (int i = 1; i <= n; ++i) {
+    auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(4000 + i));
+    EXPECT_TRUE(order.ok());
+    ids.push_back(runtime.StartOrSignal("order", "shop/orders/" + std::to_string(i),
+                                        {"order_received", {{"order", order.value()}}},
+                                        "webhook:shopify"));
+  }
+  return ids;
+}
+
+TEST(Runtime, EventsOfSeveralWorkflowsAreCommittedAsOneBatch) {
+  CountingStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  Runtime runtime(store, clock);
+  std::vector<WorkflowId> ids = StartOrders(runtime, 3);
+  EXPECT_EQ(runtime.ProcessEvents(), 3);
+  EXPECT_EQ(store.batch_sizes, std::vector<std::size_t>{3});
+  EXPECT_EQ(store.singles, 0);
+  for (WorkflowId id : ids) {
+    EXPECT_EQ(store.LoadWorkflow(id)->version, 1);
+    EXPECT_EQ(store.Transitions(id).at(0).event, "order_received");
+    EXPECT_EQ(store.Tasks(id).size(), 1u);
+  }
+  EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
+}
+
+TEST(Runtime, AStepOfTheBatchThatLostARaceIsAppliedAgainAloneAndOnce) {
+  CountingStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  Runtime runtime(store, clock);
+  std::vector<WorkflowId> ids = StartOrders(runtime, 2);
+  store.bump_before_batch = ids[1];
+  EXPECT_EQ(runtime.ProcessEvents(), 2);
+  EXPECT_EQ(store.batch_sizes, std::vector<std::size_t>{2});
+  EXPECT_EQ(store.singles, 1) << "the conflicted one, reloaded and decided again";
+  auto transitions = store.Transitions(ids[1]);
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_EQ(transitions[0].event, "test_bump");
+  EXPECT_EQ(transitions[1].event, "order_received");
+  EXPECT_EQ(store.Tasks(ids[1]).size(), 1u);
+  EXPECT_EQ(store.Transitions(ids[0]).size(), 1u);
+  EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
+}
+
+TEST(Runtime, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
+  CountingStore store;
+  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
+  Runtime runtime(store, clock);
+  std::vector<WorkflowId> ids = StartOrders(runtime, 3);
+  store.fail_batches = true;
+  EXPECT_EQ(runtime.ProcessEvents(), 3);
+  EXPECT_EQ(store.singles, 3);
+  for (WorkflowId id : ids) EXPECT_EQ(store.Transitions(id).size(), 1u);
+  EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
 }
 
 }  // namespace
