@@ -25,6 +25,7 @@
 #include "engine/migrations.h"
 #include "engine/serve.h"
 #include "engine/shopify_samples.h"
+#include "engine/worker_pool.h"
 
 namespace o2c {
 namespace {
@@ -188,7 +189,7 @@ int RunIngestBench(const std::vector<std::string>& raw) {
       {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--activities", "http",
        "--threads", args.GetOr("threads", std::to_string(kDefaultLoops)), "--group-commit",
        args.GetOr("group-commit", std::to_string(kDefaultGroupCommit)), "--task-batch",
-       args.GetOr("task-batch", "4")},
+       args.GetOr("task-batch", std::to_string(WorkerPoolOptions{}.task_batch))},
       {{"O2C_DATABASE_URL", dsn},
        {"O2C_SHOPIFY_SECRET", kSecret},
        {"O2C_ERP_URL", erp_url},

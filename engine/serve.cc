@@ -291,7 +291,7 @@ int RunServeCommand(const std::vector<std::string>& raw) {
   int http_threads = args.GetInt("http-threads", 4);
   int max_idle_ms = args.GetInt("max-idle-ms", 5'000);
   int group_commit = args.GetInt("group-commit", kDefaultGroupCommit);
-  int task_batch = args.GetInt("task-batch", 4);
+  int task_batch = args.GetInt("task-batch", WorkerPoolOptions{}.task_batch);
   if (threads < 1 || threads > 256) throw UsageError("--threads must be between 1 and 256");
   if (lease_ms < 100) throw UsageError("--lease-ms must be at least 100 (milliseconds)");
   if (max_idle_ms < 10 || max_idle_ms > 600'000)

@@ -164,23 +164,29 @@ class CountingStore : public MemoryWorkflowStore {
   bool fail_batches = false;  // as a statement with one bad step fails whole
 };
 
-std::vector<WorkflowId> StartOrders(Runtime& runtime, int n) {
-  std::vector<WorkflowId> ids;
-  for (int i = 1; i <= n; ++i) {
-    auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(4000 + i));
-    EXPECT_TRUE(order.ok());
-    ids.push_back(runtime.StartOrSignal("order", "shop/orders/" + std::to_string(i),
-                                        {"order_received", {{"order", order.value()}}},
-                                        "webhook:shopify"));
+// Runtime::ProcessEvents over several workflows at once.
+class EventPassTest : public ::testing::Test {
+ protected:
+  // `n` new orders, each with its order_received queued.
+  std::vector<WorkflowId> StartOrders(int n) {
+    std::vector<WorkflowId> ids;
+    for (int i = 1; i <= n; ++i) {
+      auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(4000 + i));
+      EXPECT_TRUE(order.ok());
+      ids.push_back(runtime.StartOrSignal("order", "shop/orders/" + std::to_string(i),
+                                          {"order_received", {{"order", order.value()}}},
+                                          "webhook:shopify"));
+    }
+    return ids;
   }
-  return ids;
-}
 
-TEST(Runtime, EventsOfSeveralWorkflowsAreCommittedAsOneBatch) {
   CountingStore store;
-  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  Runtime runtime(store, clock);
-  std::vector<WorkflowId> ids = StartOrders(runtime, 3);
+  ManualClock clock{TimePoint(std::chrono::seconds(1'800'000'000))};
+  Runtime runtime{store, clock};
+};
+
+TEST_F(EventPassTest, EventsOfSeveralWorkflowsAreCommittedAsOneBatch) {
+  std::vector<WorkflowId> ids = StartOrders(3);
   EXPECT_EQ(runtime.ProcessEvents(), 3);
   EXPECT_EQ(store.batch_sizes, std::vector<std::size_t>{3});
   EXPECT_EQ(store.singles, 0);
@@ -192,11 +198,8 @@ TEST(Runtime, EventsOfSeveralWorkflowsAreCommittedAsOneBatch) {
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
 }
 
-TEST(Runtime, AStepOfTheBatchThatLostARaceIsAppliedAgainAloneAndOnce) {
-  CountingStore store;
-  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  Runtime runtime(store, clock);
-  std::vector<WorkflowId> ids = StartOrders(runtime, 2);
+TEST_F(EventPassTest, AStepOfTheBatchThatLostARaceIsAppliedAgainAloneAndOnce) {
+  std::vector<WorkflowId> ids = StartOrders(2);
   store.bump_before_batch = ids[1];
   EXPECT_EQ(runtime.ProcessEvents(), 2);
   EXPECT_EQ(store.batch_sizes, std::vector<std::size_t>{2});
@@ -210,11 +213,8 @@ TEST(Runtime, AStepOfTheBatchThatLostARaceIsAppliedAgainAloneAndOnce) {
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
 }
 
-TEST(Runtime, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
-  CountingStore store;
-  ManualClock clock(TimePoint(std::chrono::seconds(1'800'000'000)));
-  Runtime runtime(store, clock);
-  std::vector<WorkflowId> ids = StartOrders(runtime, 3);
+TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
+  std::vector<WorkflowId> ids = StartOrders(3);
   store.fail_batches = true;
   EXPECT_EQ(runtime.ProcessEvents(), 3);
   EXPECT_EQ(store.singles, 3);
