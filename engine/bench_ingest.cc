@@ -23,9 +23,7 @@
 #include "engine/http/http_client.h"
 #include "engine/http/http_server.h"
 #include "engine/migrations.h"
-#include "engine/serve.h"
 #include "engine/shopify_samples.h"
-#include "engine/worker_pool.h"
 
 namespace o2c {
 namespace {
@@ -184,19 +182,23 @@ int RunIngestBench(const std::vector<std::string>& raw) {
   const std::string erp_url = "http://" + erp_server.address();
   const int port = demo::FreeLocalPort();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  demo::ChildProcess serve(
-      "serve",
-      {"serve", "--listen", "127.0.0.1:" + std::to_string(port), "--activities", "http",
-       "--threads", args.GetOr("threads", std::to_string(kDefaultLoops)), "--group-commit",
-       args.GetOr("group-commit", std::to_string(kDefaultGroupCommit)), "--task-batch",
-       args.GetOr("task-batch", std::to_string(WorkerPoolOptions{}.task_batch))},
-      {{"O2C_DATABASE_URL", dsn},
-       {"O2C_SHOPIFY_SECRET", kSecret},
-       {"O2C_ERP_URL", erp_url},
-       {"O2C_ROUTING_URL", erp_url},
-       {"O2C_WMS_URL", erp_url},
-       {"O2C_SHOPIFY_URL", erp_url}},
-      "/tmp/o2c-bench-ingest-serve.log");
+  // serve's own defaults unless the bench was told otherwise.
+  std::vector<std::string> serve_args = {"serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                                         "--activities", "http"};
+  for (const char* flag : {"threads", "group-commit", "task-batch"}) {
+    if (auto value = args.Get(flag)) {
+      serve_args.push_back(std::string("--") + flag);
+      serve_args.push_back(*value);
+    }
+  }
+  demo::ChildProcess serve("serve", serve_args,
+                           {{"O2C_DATABASE_URL", dsn},
+                            {"O2C_SHOPIFY_SECRET", kSecret},
+                            {"O2C_ERP_URL", erp_url},
+                            {"O2C_ROUTING_URL", erp_url},
+                            {"O2C_WMS_URL", erp_url},
+                            {"O2C_SHOPIFY_URL", erp_url}},
+                           "/tmp/o2c-bench-ingest-serve.log");
   if (!demo::WaitForHttp200(url, "/readyz", milliseconds(30'000)))
     throw std::runtime_error("o2c serve did not become ready; see /tmp/o2c-bench-ingest-serve.log");
 
