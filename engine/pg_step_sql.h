@@ -37,8 +37,9 @@ enum StepPart : unsigned {
 // - jsonb_to_recordset() is estimated at 100 rows, which on tables of a few thousand rows made it
 //   hash-join each step against a sequential scan of `workflows`;
 // - on tables analyzed while empty (a new database, a purge) every sequential scan looks free, and
-//   a generic plan made then keeps scanning as the table grows: measured, the attempt-round lookup
-//   read task_attempts whole on each step, 54 sagas/s against 185 with the scans off.
+//   a generic plan made then keeps scanning as the table grows (query_plans_pgtest.cc shows the
+//   plans). Measured on a reused bench database: the attempt-round lookup read task_attempts whole
+//   on each step, 54 sagas/s against 185 with the scans off.
 inline constexpr const char* kStoreSessionSettings =
     "SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off;"
     " SET TIME ZONE 'UTC'";
