@@ -25,14 +25,16 @@ std::string TextArray(const std::vector<std::string>& names) {
 }  // namespace
 
 std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, std::set<std::string>& done,
-                                                  long min_changes) {
+                                                  long min_changes, std::size_t* left) {
   std::vector<std::string> due;
   {
     pqxx::nontransaction tx(c);
-    for (const auto& row : tx.exec_params(kNeverAnalyzed, TextArray(kGrowingTables))) {
+    pqxx::result never = tx.exec_params(kNeverAnalyzed, TextArray(kGrowingTables));
+    for (const auto& row : never) {
       std::string table = row[0].as<std::string>();
       if (row[1].as<long>() >= min_changes && !done.count(table)) due.push_back(table);
     }
+    if (left) *left = never.size() - due.size();
   }
   for (const std::string& table : due) {
     pqxx::nontransaction tx(c);

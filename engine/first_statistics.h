@@ -24,9 +24,12 @@ extern const std::vector<std::string> kGrowingTables;
 // has had at least `min_changes` rows inserted, updated or deleted, and is not in `done`; adds
 // the ones it analyzed to `done` and returns them. `done` keeps a caller from analyzing a table
 // again and again when its ANALYZE changed nothing (a role that does not own the table is only
-// warned). Cheap when there is nothing to do: one query on pg_stat_user_tables.
+// warned). Cheap when there is nothing to do: one query on pg_stat_user_tables. With `left`,
+// also says how many of kGrowingTables are still never analyzed afterwards (from that same
+// query: no second round trip).
 std::vector<std::string> AnalyzeFirstFilledTables(pqxx::connection& c, std::set<std::string>& done,
-                                                  long min_changes = 1000);
+                                                  long min_changes = 1000,
+                                                  std::size_t* left = nullptr);
 
 // True when every one of kGrowingTables has been analyzed at least once: `serve` then stops
 // looking (autovacuum keeps the statistics current from there on).

@@ -137,9 +137,10 @@ void RunMaintenance(const std::string& dsn, std::chrono::seconds retention) {
       next_stats = now + std::chrono::seconds(1);
       try {
         if (!stats) stats = std::make_unique<pqxx::connection>(dsn);
-        for (const std::string& table : AnalyzeFirstFilledTables(*stats, analyzed))
+        std::size_t left = 0;
+        for (const std::string& table : AnalyzeFirstFilledTables(*stats, analyzed, 1000, &left))
           std::cerr << "o2c serve: first statistics for " << table << "\n";
-        stats_done = AllGrowingTablesAnalyzed(*stats);
+        stats_done = left == 0;
         if (stats_done) stats.reset();
       } catch (const std::exception& e) {
         std::cerr << "o2c serve: first statistics: " << e.what() << " (retrying)\n";
