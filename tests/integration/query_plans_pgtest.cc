@@ -64,6 +64,35 @@ TEST(QueryPlans, StepsProbeWhatTheyConsumeByKeyInsteadOfHashingWholeTables) {
   }
 }
 
+// Statistics taken while a few workflows had many tasks (early in a backlog) make "this
+// workflow's tasks" look unselective; the step's "any unfinished task of ours?" probe must still
+// go through tasks_workflow_idx, not walk or bitmap-AND tasks_due_idx, which holds every due
+// task of every workflow.
+TEST(QueryPlans, StepsLookForAWorkflowsUnfinishedTasksThroughItsOwnIndex) {
+  std::string dsn = CreateScratchDatabase("plans_open_tasks");
+  Migrate(dsn);
+  pqxx::connection c(dsn);
+  pqxx::nontransaction(c).exec(
+      "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
+      "                       created_at, updated_at)"
+      " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
+      "   FROM generate_series(1, 20) g;"
+      "INSERT INTO tasks (workflow_id, activity, idempotency_key, status, result, max_attempts,"
+      "                   next_attempt_at, created_at, updated_at)"
+      " SELECT w.id, 'erp.create_sales_order', 'k' || w.id || '/' || g,"
+      "        CASE WHEN g % 10 = 0 THEN 'pending' ELSE 'succeeded' END, '{}', 5, now(), now(),"
+      "        now()"
+      "   FROM workflows w, generate_series(1, 100) g;"
+      "ANALYZE");
+  for (unsigned shape : {kTransitionsPart | kTasksPart | kEventConsumedPart,
+                         kTransitionsPart | kTasksPart | kTaskCompletionPart}) {
+    std::string plan = GenericPlan(c, CommitStepsSql(shape));
+    SCOPED_TRACE("shape " + std::to_string(shape) + ":\n" + plan);
+    EXPECT_EQ(plan.find("tasks_due_idx"), std::string::npos);
+    EXPECT_NE(plan.find("tasks_workflow_idx"), std::string::npos);
+  }
+}
+
 // n_mod_since_analyze reaches pg_stat_user_tables when the writing backend reports, within a
 // second or at its exit; wait for it rather than assume.
 long ChangesSinceAnalyze(const std::string& dsn, const std::string& table) {
