@@ -129,6 +129,7 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
   w.version += 1;
   w.updated_at = now;
 
+  std::vector<TaskRecord> claimed;
   for (const NewTask& n : s.tasks) {
     bool exists = std::any_of(tasks_.begin(), tasks_.end(), [&](const auto& kv) {
       return kv.second.idempotency_key == n.idempotency_key;
@@ -143,6 +144,13 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     t.status = "pending";
     t.max_attempts = n.max_attempts;
     t.next_attempt_at = n.not_before.value_or(now);
+    if (s.claim_new_tasks && t.next_attempt_at <= now) {  // as LeaseTasks would leave it
+      t.status = "leased";
+      t.attempt = 1;
+      t.lease_owner = s.claim_new_tasks->owner;
+      t.lease_expires_at = s.claim_new_tasks->lease_expires_at;
+      claimed.push_back(t);
+    }
     for (const auto& [id, other] : tasks_) {
       if (!n.compensates_key.empty() && other.idempotency_key == n.compensates_key)
         t.compensates = id;
@@ -219,7 +227,7 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     copy.workflow_id = w.id;
     actions_.emplace_back(next_id_++, copy);
   }
-  return Committed{w.version, woke, std::move(signalled)};
+  return Committed{w.version, woke, std::move(signalled), std::move(claimed)};
 }
 
 std::vector<TaskRecord> MemoryWorkflowStore::LeaseTasks(const std::string& owner, TimePoint now,

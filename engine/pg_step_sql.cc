@@ -85,15 +85,21 @@ new_transitions AS (
 constexpr const char* kTasksCte = R"sql(,
 new_tasks AS (
   INSERT INTO tasks (workflow_id, activity, input, idempotency_key, max_attempts,
-                     next_attempt_at, compensates, created_at, updated_at)
+                     next_attempt_at, compensates, created_at, updated_at, status, attempt,
+                     lease_owner, lease_expires_at)
   SELECT wf.id, k.activity, coalesce(k.input, '{}'), k.idempotency_key, k.max_attempts,
          coalesce(k.not_before, $1),
-         (SELECT c.id FROM tasks c WHERE c.idempotency_key = k.compensates_key), $1, $1
+         (SELECT c.id FROM tasks c WHERE c.idempotency_key = k.compensates_key), $1, $1,
+         -- A claimed task (StepCommit::claim_new_tasks) is born as LeaseTasks would leave it.
+         CASE WHEN k.lease_owner IS NULL THEN 'pending' ELSE 'leased' END,
+         CASE WHEN k.lease_owner IS NULL THEN 0 ELSE 1 END, k.lease_owner, k.lease_expires_at
     FROM jsonb_to_recordset($@::jsonb) AS k(workflow_id bigint, activity text, input jsonb,
                                             idempotency_key text, max_attempts int,
-                                            not_before timestamptz, compensates_key text)
+                                            not_before timestamptz, compensates_key text,
+                                            lease_owner text, lease_expires_at timestamptz)
     JOIN wf ON wf.id = k.workflow_id
   ON CONFLICT (idempotency_key) DO NOTHING
+  RETURNING workflow_id, id, idempotency_key, lease_owner
 ))sql";
 
 constexpr const char* kTimersCte = R"sql(,
@@ -222,9 +228,10 @@ std::string AttemptRoundSql(const std::string& task_id, const std::string& attem
          task_id + " ORDER BY l.round DESC, l.attempt DESC LIMIT 1) p)";
 }
 
-unsigned StepShape(const std::vector<StepCommit>& steps) {
+unsigned StepShape(const std::vector<const StepCommit*>& steps) {
   unsigned shape = 0;
-  for (const StepCommit& s : steps) {
+  for (const StepCommit* step : steps) {
+    const StepCommit& s = *step;
     if (!s.transitions.empty()) shape |= kTransitionsPart;
     if (!s.tasks.empty()) shape |= kTasksPart;
     if (!s.timers.empty()) shape |= kTimersPart;
@@ -304,17 +311,23 @@ std::string CommitStepsSql(unsigned shape) {
   // INSERT's RETURNING cannot name the step a row came from.
   sql += shape & kEventsPart ? ",\n       ARRAY(SELECT DISTINCT ne.workflow_id FROM new_events ne)"
                              : ",\n       NULL::bigint[]";
+  // The tasks claimed for each step, {idempotency key: id} (Committed::claimed); a key that
+  // existed inserted nothing, so it is not there.
+  sql += shape & kTasksPart
+             ? ",\n       (SELECT jsonb_object_agg(nt.idempotency_key, nt.id) FROM new_tasks nt"
+               " WHERE nt.workflow_id = s.workflow_id AND nt.lease_owner IS NOT NULL)"
+             : ",\n       NULL::jsonb";
   sql += "\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
   return sql;
 }
 
-std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, unsigned shape,
-                                           TimePoint now) {
+std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>& steps,
+                                           unsigned shape, TimePoint now) {
   Json steps_j = Json::array(), transitions = Json::array(), tasks = Json::array(),
        timers = Json::array(), cancels = Json::array(), children = Json::array(),
        events = Json::array(), actions = Json::array();
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    const StepCommit& s = steps[i];
+    const StepCommit& s = *steps[i];
     Json row = {{"i", i},
                 {"workflow_id", s.workflow_id},
                 {"expected_version", s.expected_version},
@@ -355,6 +368,10 @@ std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps,
                    {"max_attempts", t.max_attempts}};
       if (t.not_before) task["not_before"] = FormatTimestamp(*t.not_before);
       if (!t.compensates_key.empty()) task["compensates_key"] = t.compensates_key;
+      if (s.claim_new_tasks && t.not_before.value_or(now) <= now) {
+        task["lease_owner"] = s.claim_new_tasks->owner;
+        task["lease_expires_at"] = FormatTimestamp(s.claim_new_tasks->lease_expires_at);
+      }
       tasks.push_back(std::move(task));
     }
     for (const NewTimer& t : s.timers) {

@@ -44,12 +44,14 @@ inline constexpr const char* kStoreSessionSettings =
     "SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off;"
     " SET TIME ZONE 'UTC'";
 
-unsigned StepShape(const std::vector<StepCommit>& steps);
+// The steps by pointer: the caller's own, not copies (a step carries its workflow's context).
+unsigned StepShape(const std::vector<const StepCommit*>& steps);
 
 // The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one jsonb
 // array per part present, in StepPart order. Returns one row per step: (index, committed,
 // new version, what was already consumed or NULL, whether deferred events were made due, the
-// workflows the statement queued events for or NULL).
+// workflows the statement queued events for or NULL, the step's claimed tasks as a jsonb object
+// {idempotency key: id} or NULL).
 std::string CommitStepsSql(unsigned shape);
 
 // A scalar subquery: the round (schema/0004_task_attempts.sql) an attempt numbered `attempt`
@@ -57,7 +59,7 @@ std::string CommitStepsSql(unsigned shape);
 std::string AttemptRoundSql(const std::string& task_id, const std::string& attempt);
 
 // The parameter values for CommitStepsSql(shape), in order. REQUIRES: shape == StepShape(steps).
-std::vector<std::string> CommitStepsParams(const std::vector<StepCommit>& steps, unsigned shape,
-                                           TimePoint now);
+std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>& steps,
+                                           unsigned shape, TimePoint now);
 
 }  // namespace o2c

@@ -220,11 +220,49 @@ std::optional<WorkflowRecord> PgWorkflowStore::FindWorkflow(const std::string& t
 }
 
 CommitResult PgWorkflowStore::CommitStep(const StepCommit& step, TimePoint now) {
-  return CommitSteps({step}, now).front();
+  return CommitStepPointers({&step}, now).front();
 }
 
 std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCommit>& steps,
                                                        TimePoint now) {
+  std::vector<const StepCommit*> pointers;
+  pointers.reserve(steps.size());
+  for (const StepCommit& s : steps) pointers.push_back(&s);
+  return CommitStepPointers(pointers, now);
+}
+
+namespace {
+
+// Committed::claimed from the statement's {idempotency key: id} of a step's claimed tasks.
+std::vector<TaskRecord> ClaimedTasks(const StepCommit& step, const pqxx::field& ids,
+                                     TimePoint now) {
+  std::vector<TaskRecord> claimed;
+  if (ids.is_null()) return claimed;
+  const Json by_key = Json::parse(ids.c_str());
+  for (const NewTask& n : step.tasks) {
+    auto id = by_key.find(n.idempotency_key);
+    if (id == by_key.end()) continue;
+    TaskRecord t;
+    t.id = id->get<TaskId>();
+    t.workflow_id = step.workflow_id;
+    t.activity = n.activity;
+    t.input = n.input;
+    t.idempotency_key = n.idempotency_key;
+    t.status = "leased";
+    t.attempt = 1;
+    t.max_attempts = n.max_attempts;
+    t.next_attempt_at = n.not_before.value_or(now);
+    t.lease_owner = step.claim_new_tasks->owner;
+    t.lease_expires_at = step.claim_new_tasks->lease_expires_at;
+    claimed.push_back(std::move(t));
+  }
+  return claimed;
+}
+
+}  // namespace
+
+std::vector<CommitResult> PgWorkflowStore::CommitStepPointers(
+    const std::vector<const StepCommit*>& steps, TimePoint now) {
   if (steps.empty()) return {};
   unsigned shape = StepShape(steps);
   std::string statement = "commit_steps_" + std::to_string(shape);
@@ -241,8 +279,8 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
       auto i = row[0].as<std::size_t>();
       if (i >= results.size()) continue;
       if (row[1].as<bool>()) {
-        results[i] =
-            Committed{row[2].as<std::int64_t>(), row[4].as<bool>(), ReadBigintArray(row[5])};
+        results[i] = Committed{row[2].as<std::int64_t>(), row[4].as<bool>(),
+                               ReadBigintArray(row[5]), ClaimedTasks(*steps[i], row[6], now)};
       } else if (!row[3].is_null()) {
         results[i] = AlreadyConsumed{row[3].as<std::string>()};
       }

@@ -57,6 +57,9 @@ class PgWorkflowStore final : public WorkflowStore {
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
 
  private:
+  // CommitStep and CommitSteps, on the callers' own steps (no copies).
+  std::vector<CommitResult> CommitStepPointers(const std::vector<const StepCommit*>& steps,
+                                               TimePoint now);
   struct Connection;  // wraps pqxx::connection, so libpqxx stays out of this header
   std::unique_ptr<Connection> connection_;
 };

@@ -175,7 +175,18 @@ Runtime::Decision Runtime::Decide(const WorkflowRecord& w, const workflows::Even
   return d;
 }
 
+void Runtime::MaybeClaim(StepCommit& step, int planned) const {
+  // Not while tasks we made are waiting unclaimed: claims would always run ahead of them (LIFO
+  // under load); leasing takes them oldest first until none is due.
+  if (step.tasks.empty() || left_unclaimed_ ||
+      static_cast<int>(claimed_.size()) + planned >= options_.claim_new_tasks)
+    return;
+  step.claim_new_tasks = TaskClaim{options_.worker_id, clock_.Now() + options_.lease_for};
+}
+
 void Runtime::AfterCommit(WorkflowId id, const StepCommit& step, const Committed& c) {
+  claimed_.insert(claimed_.end(), c.claimed.begin(), c.claimed.end());
+  if (c.claimed.size() < step.tasks.size()) left_unclaimed_ = true;
   if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
   if (options_.on_events_queued && !step.events.empty()) options_.on_events_queued(c.signalled);
   if (options_.on_deferred_events_due && c.woke_deferred_events)
@@ -198,6 +209,7 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
       if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
       continue;  // the workflow moved on: decide again on its new state
     }
+    MaybeClaim(d.step, 0);
     CommitResult r = store_.CommitStep(d.step, now);
     if (const auto* c = std::get_if<Committed>(&r)) {
       AfterCommit(id, d.step, *c);
@@ -253,6 +265,10 @@ int Runtime::ProcessEvents(int limit) {
       DeliverEvent(*e);
       continue;
     }
+    MaybeClaim(d.step,
+               static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const StepCommit& s) {
+                 return s.claim_new_tasks.has_value();
+               })));
     steps.push_back(std::move(d.step));
     stepped.push_back(e);
   }
@@ -291,9 +307,31 @@ int Runtime::FireDueTimers(int limit) {
   return fired;
 }
 
+void Runtime::ReleaseClaimedTasks() {
+  for (const TaskRecord& task : std::exchange(claimed_, {})) {
+    try {
+      store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
+    } catch (const StoreError&) {
+    }
+  }
+}
+
 int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
-  std::vector<TaskRecord> tasks =
-      store_.LeaseTasks(options_.worker_id, clock_.Now(), options_.lease_for, limit);
+  // Why a loop with claimed tasks still leases: the tasks its own steps could not claim (beyond
+  // the budget) are its to run next, as before claims; and tasks nobody claimed (retries, other
+  // processes') must not wait behind loops that keep making their own, hence every 100 ms.
+  constexpr auto kLeaseLookInterval = std::chrono::milliseconds(100);
+  std::vector<TaskRecord> tasks = std::exchange(claimed_, {});
+  const TimePoint now = clock_.Now();
+  const bool look = tasks.empty() || left_unclaimed_ || now >= next_lease_look_;
+  if (static_cast<int>(tasks.size()) < limit && look) {
+    next_lease_look_ = now + kLeaseLookInterval;
+    const int wanted = limit - static_cast<int>(tasks.size());
+    std::vector<TaskRecord> leased =
+        store_.LeaseTasks(options_.worker_id, now, options_.lease_for, wanted);
+    if (static_cast<int>(leased.size()) < wanted) left_unclaimed_ = false;  // none left due
+    for (TaskRecord& t : leased) tasks.push_back(std::move(t));
+  }
   for (const TaskRecord& task : tasks) {
     if (options_.stopping && options_.stopping()) {
       // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.

@@ -8,9 +8,12 @@
 // drop it. So inputs are applied exactly once and, per workflow, one at a time in order, however
 // many threads or `o2c serve` processes run.
 //
-// Nothing is dispatched from memory: tasks, timers and events are rows, and the loops below find
-// them in the database. A crash between commit and dispatch therefore loses nothing, and a lease
-// that expires with its worker is taken by the next LeaseTasks.
+// Nothing is dispatched from memory alone: tasks, timers and events are rows, and the loops below
+// find them in the database. A crash between commit and dispatch therefore loses nothing, and a
+// lease that expires with its worker is taken by the next LeaseTasks. The one shortcut: a worker
+// loop's step may insert its new tasks already leased to that loop (claim_new_tasks), which then
+// runs them without a lease query; they are leased rows like any other, so a crash only delays
+// them until the lease expires.
 //
 // A Runtime uses one WorkflowStore (one connection); run one Runtime per thread.
 #pragma once
@@ -68,6 +71,10 @@ struct RuntimeOptions {
   std::chrono::milliseconds defer_first{500};
   std::chrono::milliseconds defer_cap{60'000};
   std::chrono::milliseconds defer_limit{3'600'000};
+  // Worker loops (WorkerPool): the steps this runtime commits claim up to this many of their new
+  // tasks (StepCommit::claim_new_tasks), and its next RunTasks runs them without a lease query.
+  // 0: none are claimed; every task waits for a LeaseTasks (tools, tests that run no tasks).
+  int claim_new_tasks = 0;
   // Graceful shutdown: once this answers true, RunTasks runs no further call of its leased batch
   // and gives those tasks back unattempted (due at once, for whichever worker runs next) instead
   // of holding them until their leases expire.
@@ -105,10 +112,15 @@ class Runtime {
   // Applies timers that are due. Returns how many fired.
   int FireDueTimers(int limit = 100);
 
-  // Leases up to `limit` due tasks, runs each with `executor`, and commits each outcome with the
-  // step it causes. Returns how many tasks were leased (run, deferred by the gate, or given back
-  // because `stopping` said so).
+  // Runs the tasks this runtime's steps claimed, then (when fewer than `limit`) leases more due
+  // tasks, up to `limit` in all; runs each with `executor` and commits each outcome with the step
+  // it causes. Returns how many tasks it took (run, deferred by the gate, or given back because
+  // `stopping` said so).
   int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
+
+  // Gives the tasks claimed and not yet run back, unattempted and due at once (shutdown). A
+  // failure is ignored: their leases expire instead.
+  void ReleaseClaimedTasks();
 
   // When this runtime's loops next have work (WorkflowStore::NextDueAt for its shard).
   std::optional<TimePoint> NextDueAt() { return store_.NextDueAt(options_.shard, options_.shards); }
@@ -143,7 +155,10 @@ class Runtime {
   };
   Decision Decide(const WorkflowRecord& w, const workflows::Event& event, const StepCommit& consume,
                   const std::string& actor, const EventRecord* deferrable, TimePoint now) const;
-  // The observers of a committed step (RuntimeOptions).
+  // Sets step.claim_new_tasks when it has tasks and the claim budget has room for them after
+  // `planned` steps already claiming in the same statement.
+  void MaybeClaim(StepCommit& step, int planned) const;
+  // Keeps what the step claimed for RunTasks, and tells the observers (RuntimeOptions).
   void AfterCommit(WorkflowId id, const StepCommit& step, const Committed& committed);
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
                        const std::string& event_name, const std::string& actor,
@@ -156,6 +171,9 @@ class Runtime {
   const Clock& clock_;
   RuntimeOptions options_;
   std::mt19937_64 rng_;
+  std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
+  bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
+  TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then
 };
 
 }  // namespace o2c

@@ -175,6 +175,7 @@ RuntimeOptions WorkerPool::OptionsFor(int shard) {
   o.shard = shard;
   o.shards = options_.loops;
   o.stopping = [this] { return stopping_.load(); };
+  o.claim_new_tasks = options_.task_batch;
   auto deferred = std::move(o.on_deferred_events_due);
   o.on_deferred_events_due = [this, deferred, shard](WorkflowId id) {
     if (deferred) deferred(id);
@@ -199,7 +200,11 @@ void WorkerPool::Start() {
 }
 
 void WorkerPool::Round(Loop& loop) {
-  if (stopping_) return;
+  if (stopping_) {
+    // What its last steps claimed goes back now, rather than waiting out the leases.
+    if (loop.runtime) loop.runtime->ReleaseClaimedTasks();
+    return;
+  }
   int work = 0;
   std::optional<TimePoint> next_due;
   try {

@@ -184,6 +184,17 @@ struct OperatorActionRecord {
   Json result = Json::object();
 };
 
+// The step's new tasks that its committer will run itself, so that a task made by a worker loop
+// needs no lease query to reach that loop: each new task due at the commit's `now` is inserted
+// already leased to `owner` (attempt 1, lease until `lease_expires_at`), exactly as LeaseTasks
+// would have left it, and comes back in Committed::claimed. A task whose key already existed is
+// not claimed. Should the claimer die, the lease expires and LeaseTasks gives the task to another
+// worker, as for any lease.
+struct TaskClaim {
+  std::string owner;
+  TimePoint lease_expires_at;
+};
+
 // One step of one workflow: applied entirely or not at all.
 struct StepCommit {
   WorkflowId workflow_id = 0;
@@ -204,6 +215,7 @@ struct StepCommit {
   std::optional<std::int64_t> fired_timer_id;     // the timer this step applied
   std::optional<TaskCompletion> task_completion;  // the task outcome this step applied
   std::optional<OperatorActionRecord> operator_action;
+  std::optional<TaskClaim> claim_new_tasks;  // empty: new tasks are pending, for any worker
 };
 
 struct Committed {
@@ -215,6 +227,9 @@ struct Committed {
   // owners are woken. Several steps committed in one statement (group commit) each get the
   // statement's whole list: waking an owner too many is harmless, one too few is not.
   std::vector<WorkflowId> signalled;
+  // The new tasks claimed for StepCommit::claim_new_tasks, leased to its owner (`compensates` is
+  // not filled in).
+  std::vector<TaskRecord> claimed;
 };
 // Someone else changed the workflow since `expected_version` (or it does not exist). Reload and
 // recompute. Nothing was written.

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -577,6 +578,87 @@ TYPED_TEST_P(StoreConformance, BatchCommitsEachStepOnItsOwnChecks) {
   EXPECT_TRUE(this->store_->Transitions(b.id).empty());
 }
 
+// StepCommit::claim_new_tasks: the step's due new tasks are born leased to their maker, who runs
+// them without a lease query; if it dies, they are recovered like any expired lease.
+TYPED_TEST_P(StoreConformance, ClaimedTasksAreBornLeasedToTheirMaker) {
+  using std::chrono::seconds;
+  auto& store = *this->store_;
+  auto w = this->Create("shop/1");
+  ASSERT_TRUE(this->IsCommitted(store.CommitStep(this->Step(w, "a", "old"), this->now_)));
+  StepCommit s = this->Step(*store.LoadWorkflow(w.id), "b", "run");
+  s.tasks.push_back({"x.y", {}, "dies", 3});
+  s.tasks.push_back({"x.y", {}, "later", 3, this->now_ + std::chrono::minutes(1)});  // not due
+  s.tasks.push_back({"x.y", {}, "old", 3});  // its key exists: no new task, nothing claimed
+  s.claim_new_tasks = TaskClaim{"loop-1", this->now_ + seconds(30)};
+  CommitResult r = store.CommitStep(s, this->now_);
+  ASSERT_TRUE(this->IsCommitted(r));
+  std::vector<TaskRecord> claimed = std::get<Committed>(r).claimed;
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].idempotency_key, "run");
+  EXPECT_EQ(claimed[0].activity, "erp.resolve_items");
+  EXPECT_EQ(claimed[0].input, (Json{{"n", 1}}));
+  EXPECT_EQ(claimed[0].workflow_id, w.id);
+  EXPECT_EQ(claimed[1].idempotency_key, "dies");
+  for (const TaskRecord& c : claimed) {
+    EXPECT_EQ(c.status, "leased");
+    EXPECT_EQ(c.attempt, 1);
+    EXPECT_EQ(c.lease_owner, "loop-1");
+  }
+  std::map<std::string, TaskRecord> stored;
+  for (const TaskRecord& t : store.Tasks(w.id)) stored[t.idempotency_key] = t;
+  EXPECT_EQ(stored["run"].id, claimed[0].id);
+  EXPECT_EQ(stored["run"].status, "leased");
+  EXPECT_EQ(stored["run"].attempt, 1);
+  EXPECT_EQ(stored["run"].lease_owner, "loop-1");
+  EXPECT_EQ(stored["later"].status, "pending");
+  EXPECT_EQ(stored["old"].status, "pending");
+
+  // While the lease holds, no one else is handed a claimed task.
+  auto others = store.LeaseTasks("loop-2", this->now_ + seconds(29), seconds(30), 10);
+  ASSERT_EQ(others.size(), 1u);
+  EXPECT_EQ(others[0].idempotency_key, "old");
+  // The maker commits an outcome as for any lease; its attempt is the first of round 1.
+  StepCommit done = this->Step(*store.LoadWorkflow(w.id), "c");
+  done.task_completion =
+      TaskCompletion{claimed[0].id, "loop-1", "succeeded", Json{{"ok", 1}}, {}, this->now_};
+  ASSERT_TRUE(this->IsCommitted(store.CommitStep(done, this->now_ + seconds(1))));
+  std::vector<TaskAttemptRecord> attempts = store.TaskAttempts(w.id);
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].task_id, claimed[0].id);
+  EXPECT_EQ(attempts[0].round, 1);
+  EXPECT_EQ(attempts[0].attempt, 1);
+  EXPECT_EQ(attempts[0].worker, "loop-1");
+  // A maker that died never runs "dies": its lease expires and another worker takes it.
+  auto recovered = store.LeaseTasks("loop-2", this->now_ + seconds(31), seconds(30), 10);
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0].id, claimed[1].id);
+  EXPECT_EQ(recovered[0].attempt, 2);
+}
+
+TYPED_TEST_P(StoreConformance, BatchedStepsEachGetTheirOwnClaims) {
+  auto a = this->Create("shop/a");
+  auto b = this->Create("shop/b");
+  auto c = this->Create("shop/c");
+  StepCommit claims_a = this->Step(a, "x", "ka");
+  claims_a.claim_new_tasks = TaskClaim{"loop-1", this->now_ + std::chrono::seconds(30)};
+  StepCommit claims_c = this->Step(c, "x", "kc");
+  claims_c.tasks.push_back({"x.y", {}, "kc2", 3});
+  claims_c.claim_new_tasks = claims_a.claim_new_tasks;
+  auto results =
+      this->store_->CommitSteps({claims_a, this->Step(b, "x", "kb"), claims_c}, this->now_);
+  ASSERT_EQ(results.size(), 3u);
+  auto keys = [&](std::size_t i) {
+    std::vector<std::string> out;
+    for (const TaskRecord& t : std::get<Committed>(results.at(i)).claimed)
+      out.push_back(t.idempotency_key);
+    return out;
+  };
+  EXPECT_EQ(keys(0), std::vector<std::string>{"ka"});
+  EXPECT_TRUE(keys(1).empty());
+  EXPECT_EQ(keys(2), (std::vector<std::string>{"kc", "kc2"}));
+  EXPECT_EQ(this->store_->Tasks(b.id).at(0).status, "pending");
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     StoreConformance, CreateIsIdempotentByTypeAndBusinessKey, LoadWorkflowsReturnsTheOnesThatExist,
     ConcurrentCreatorsCreateExactlyOnce, CommitAppendsTransitionsAndBumpsVersion,
@@ -589,6 +671,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     DeadTaskNeedsItsLastError, TimerFiresOnceAndCanBeCancelled, EventsAreAppliedInOrderAndOnlyOnce,
     ChildrenStartOnceWithTheirFirstEvent, CompensationTaskPointsAtWhatItUndoes,
     DuplicateInboxDeliveryIsDetected, OperatorActionsNeedAReasonAndAreRecordedWithTheStep,
-    BatchCommitsEachStepOnItsOwnChecks);
+    BatchCommitsEachStepOnItsOwnChecks, ClaimedTasksAreBornLeasedToTheirMaker,
+    BatchedStepsEachGetTheirOwnClaims);
 
 }  // namespace o2c::testing

@@ -158,7 +158,13 @@ class CountingStore : public MemoryWorkflowStore {
     if (fail_batches) throw StoreError("a step of the batch broke a constraint");
     return MemoryWorkflowStore::CommitSteps(steps, now);
   }
+  std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
+                                     std::chrono::milliseconds lease_for, int batch_size) override {
+    ++leases;
+    return MemoryWorkflowStore::LeaseTasks(owner, now, lease_for, batch_size);
+  }
   int singles = 0;
+  int leases = 0;
   std::vector<std::size_t> batch_sizes;
   std::optional<WorkflowId> bump_before_batch;
   bool fail_batches = false;  // as a statement with one bad step fails whole
@@ -167,10 +173,10 @@ class CountingStore : public MemoryWorkflowStore {
 // Runtime::ProcessEvents over several workflows at once.
 class EventPassTest : public ::testing::Test {
  protected:
-  // `n` new orders, each with its order_received queued.
-  std::vector<WorkflowId> StartOrders(int n) {
+  // `n` new orders numbered from `first`, each with its order_received queued.
+  std::vector<WorkflowId> StartOrders(int n, int first = 1) {
     std::vector<WorkflowId> ids;
-    for (int i = 1; i <= n; ++i) {
+    for (int i = first; i < first + n; ++i) {
       auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(4000 + i));
       EXPECT_TRUE(order.ok());
       ids.push_back(runtime.StartOrSignal("order", "shop/orders/" + std::to_string(i),
@@ -180,9 +186,11 @@ class EventPassTest : public ::testing::Test {
     return ids;
   }
 
+  explicit EventPassTest(RuntimeOptions options = {}) : runtime{store, clock, std::move(options)} {}
+
   CountingStore store;
   ManualClock clock{TimePoint(std::chrono::seconds(1'800'000'000))};
-  Runtime runtime{store, clock};
+  Runtime runtime;
 };
 
 TEST_F(EventPassTest, EventsOfSeveralWorkflowsAreCommittedAsOneBatch) {
@@ -220,6 +228,70 @@ TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
   EXPECT_EQ(store.singles, 3);
   for (WorkflowId id : ids) EXPECT_EQ(store.Transitions(id).size(), 1u);
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
+}
+
+// A worker loop's runtime (RuntimeOptions::claim_new_tasks): its steps' new tasks are born
+// leased to it and run by its next RunTasks without a lease query.
+class ClaimTest : public EventPassTest {
+ protected:
+  ClaimTest() : EventPassTest(ClaimingOptions()) {}
+  static RuntimeOptions ClaimingOptions() {
+    RuntimeOptions o;
+    o.claim_new_tasks = 2;
+    return o;
+  }
+  void SetUp() override {
+    // Every order's first call is refused, so the order parks and makes no further task.
+    executor.SetScript("erp.resolve_items", [](const auto&) -> std::optional<activities::Outcome> {
+      return activities::Permanent{"422: unknown SKU"};
+    });
+  }
+  const TaskRecord& TaskOf(WorkflowId id) { return task_ = store.Tasks(id).at(0); }
+
+  activities::InProcessExecutor executor;
+  TaskRecord task_;
+};
+
+TEST_F(ClaimTest, ClaimedTasksRunWithoutALeaseQueryAndTheRestAreLeasedOldestFirst) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  EXPECT_EQ(TaskOf(ids[0]).status, "leased");
+  EXPECT_EQ(task_.lease_owner, "worker-1");
+  EXPECT_EQ(task_.attempt, 1);
+  EXPECT_EQ(TaskOf(ids[1]).status, "leased");
+  EXPECT_EQ(TaskOf(ids[2]).status, "pending") << "beyond the budget of 2";
+
+  // While one of its tasks waits unclaimed, new steps claim nothing (they would jump the queue).
+  clock.Advance(std::chrono::milliseconds(1));
+  WorkflowId fourth = StartOrders(1, 4).at(0);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_EQ(TaskOf(fourth).status, "pending");
+
+  // The claimed two run without a lease query; the look for the unclaimed one leases it.
+  EXPECT_EQ(runtime.RunTasks(executor, 3), 3);
+  EXPECT_EQ(store.leases, 1);
+  EXPECT_EQ(executor.calls(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(TaskOf(ids[i]).status, "failed") << i;
+  EXPECT_EQ(TaskOf(fourth).status, "pending");
+  // The next run leases the rest (fewer than asked for: none is left due, claims resume).
+  EXPECT_EQ(runtime.RunTasks(executor, 3), 1);
+  EXPECT_EQ(store.leases, 2);
+  EXPECT_EQ(TaskOf(fourth).status, "failed");
+  WorkflowId fifth = StartOrders(1, 5).at(0);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_EQ(TaskOf(fifth).status, "leased");
+}
+
+TEST_F(ClaimTest, ClaimedTasksNotRunAreGivenBackUnattempted) {
+  std::vector<WorkflowId> ids = StartOrders(1);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  ASSERT_EQ(TaskOf(ids[0]).status, "leased");
+  runtime.ReleaseClaimedTasks();  // shutting down
+  EXPECT_EQ(TaskOf(ids[0]).status, "pending");
+  EXPECT_EQ(task_.attempt, 0);
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 1);
+  EXPECT_EQ(store.leases, 1) << "given back, it is found again by leasing";
+  EXPECT_EQ(TaskOf(ids[0]).attempt, 1);
 }
 
 }  // namespace
