@@ -35,6 +35,10 @@ class GroupCommitStore final : public WorkflowStore {
                                         TimePoint now) override {
     return inner_.CommitSteps(steps, now);
   }
+  std::vector<CommitResult> CommitStepsInPlace(const std::vector<const StepCommit*>& steps,
+                                               TimePoint now) override {
+    return inner_.CommitStepsInPlace(steps, now);
+  }
 
   CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override {
     return inner_.CreateWorkflow(workflow, now);

@@ -24,9 +24,9 @@ GroupCommitter::~GroupCommitter() {
   for (auto& t : threads_) t.join();
 }
 
-CommitResult GroupCommitter::Commit(StepCommit step) {
+CommitResult GroupCommitter::Commit(const StepCommit& step) {
   auto pending = std::make_unique<Pending>();
-  pending->step = std::move(step);
+  pending->step = &step;
   std::future<CommitResult> result = pending->done.get_future();
   {
     std::lock_guard lock(mutex_);
@@ -54,7 +54,7 @@ std::vector<std::unique_ptr<GroupCommitter::Pending>> GroupCommitter::TakeBatch(
        it != queue_.end() && static_cast<int>(batch.size()) < max_batch_;) {
     // A second step of the same workflow waits for the next batch: within one statement it
     // could not see the first step's version bump.
-    if (!in_batch.insert((*it)->step.workflow_id).second) {
+    if (!in_batch.insert((*it)->step->workflow_id).second) {
       ++it;
       continue;
     }
@@ -80,11 +80,11 @@ void GroupCommitter::Run(std::unique_ptr<WorkflowStore> store) {
 
 void GroupCommitter::CommitBatch(WorkflowStore& store,
                                  std::vector<std::unique_ptr<Pending>>& batch) {
-  std::vector<StepCommit> steps;
+  std::vector<const StepCommit*> steps;
   steps.reserve(batch.size());
   for (auto& p : batch) steps.push_back(p->step);
   try {
-    std::vector<CommitResult> results = store.CommitSteps(steps, clock_.Now());
+    std::vector<CommitResult> results = store.CommitStepsInPlace(steps, clock_.Now());
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
     return;
   } catch (const StoreError&) {
@@ -97,7 +97,7 @@ void GroupCommitter::CommitBatch(WorkflowStore& store,
   // the guilty step fails.
   for (auto& p : batch) {
     try {
-      p->done.set_value(store.CommitStep(p->step, clock_.Now()));
+      p->done.set_value(store.CommitStep(*p->step, clock_.Now()));
     } catch (const StoreError&) {
       p->done.set_exception(std::current_exception());
     }

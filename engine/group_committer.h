@@ -29,8 +29,9 @@ class GroupCommitter {
   ~GroupCommitter();
 
   // Blocks until the step is durable (or refused). Thread-safe. Throws StoreError if the store
-  // failed for this step; a failing step never makes the other steps of its batch fail.
-  CommitResult Commit(StepCommit step);
+  // failed for this step; a failing step never makes the other steps of its batch fail. The
+  // committer reads `step` in place (the caller is blocked meanwhile), never copying it.
+  CommitResult Commit(const StepCommit& step);
 
   // Steps committed and commits made so far (their ratio is the mean batch size).
   std::int64_t steps_committed() const;
@@ -38,7 +39,7 @@ class GroupCommitter {
 
  private:
   struct Pending {
-    StepCommit step;
+    const StepCommit* step;  // the blocked caller's
     std::promise<CommitResult> done;
   };
   void Run(std::unique_ptr<WorkflowStore> store);

@@ -323,9 +323,10 @@ std::string CommitStepsSql(unsigned shape) {
 
 std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>& steps,
                                            unsigned shape, TimePoint now) {
-  Json steps_j = Json::array(), transitions = Json::array(), tasks = Json::array(),
-       timers = Json::array(), cancels = Json::array(), children = Json::array(),
-       events = Json::array(), actions = Json::array();
+  std::string steps_text = "[";
+  Json transitions = Json::array(), tasks = Json::array(), timers = Json::array(),
+       cancels = Json::array(), children = Json::array(), events = Json::array(),
+       actions = Json::array();
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const StepCommit& s = *steps[i];
     Json row = {{"i", i},
@@ -333,7 +334,6 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
                 {"expected_version", s.expected_version},
                 {"state", s.state},
                 {"status", s.status},
-                {"context", s.context},
                 {"attention_reason", OptionalString(s.attention_reason)},
                 {"n_transitions", s.transitions.size()}};
     if (s.consumed_event_id) row["event_id"] = *s.consumed_event_id;
@@ -349,7 +349,15 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
       if (c->started_at) row["task_started_at"] = FormatTimestamp(*c->started_at);
       row["task_error_class"] = OptionalString(c->error_class);
     }
-    steps_j.push_back(std::move(row));
+    // The context goes into the row's text, not into `row`: it is the workflow's whole document,
+    // and copying it into a Json per step showed in profiles.
+    std::string row_text = row.dump();
+    row_text.pop_back();  // the row object's closing brace
+    if (i > 0) steps_text += ',';
+    steps_text += row_text;
+    steps_text += ",\"context\":";
+    steps_text += s.context.dump();
+    steps_text += '}';
     for (std::size_t k = 0; k < s.transitions.size(); ++k) {
       const NewTransition& t = s.transitions[k];
       transitions.push_back({{"workflow_id", s.workflow_id},
@@ -413,7 +421,7 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
                          {"result", a->result}});
     }
   }
-  std::vector<std::string> params = {FormatTimestamp(now), steps_j.dump()};
+  std::vector<std::string> params = {FormatTimestamp(now), steps_text + "]"};
   if (shape & kTransitionsPart) params.push_back(transitions.dump());
   if (shape & kTasksPart) params.push_back(tasks.dump());
   if (shape & kTimersPart) params.push_back(timers.dump());

@@ -220,7 +220,7 @@ std::optional<WorkflowRecord> PgWorkflowStore::FindWorkflow(const std::string& t
 }
 
 CommitResult PgWorkflowStore::CommitStep(const StepCommit& step, TimePoint now) {
-  return CommitStepPointers({&step}, now).front();
+  return CommitStepsInPlace({&step}, now).front();
 }
 
 std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCommit>& steps,
@@ -228,7 +228,7 @@ std::vector<CommitResult> PgWorkflowStore::CommitSteps(const std::vector<StepCom
   std::vector<const StepCommit*> pointers;
   pointers.reserve(steps.size());
   for (const StepCommit& s : steps) pointers.push_back(&s);
-  return CommitStepPointers(pointers, now);
+  return CommitStepsInPlace(pointers, now);
 }
 
 namespace {
@@ -261,7 +261,7 @@ std::vector<TaskRecord> ClaimedTasks(const StepCommit& step, const pqxx::field& 
 
 }  // namespace
 
-std::vector<CommitResult> PgWorkflowStore::CommitStepPointers(
+std::vector<CommitResult> PgWorkflowStore::CommitStepsInPlace(
     const std::vector<const StepCommit*>& steps, TimePoint now) {
   if (steps.empty()) return {};
   unsigned shape = StepShape(steps);

@@ -28,6 +28,8 @@ class PgWorkflowStore final : public WorkflowStore {
   CommitResult CommitStep(const StepCommit& step, TimePoint now) override;
   std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
                                         TimePoint now) override;
+  std::vector<CommitResult> CommitStepsInPlace(const std::vector<const StepCommit*>& steps,
+                                               TimePoint now) override;
   std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
                                      std::chrono::milliseconds lease_for, int batch_size) override;
   using WorkflowStore::RescheduleTask;
@@ -57,9 +59,6 @@ class PgWorkflowStore final : public WorkflowStore {
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
 
  private:
-  // CommitStep and CommitSteps, on the callers' own steps (no copies).
-  std::vector<CommitResult> CommitStepPointers(const std::vector<const StepCommit*>& steps,
-                                               TimePoint now);
   struct Connection;  // wraps pqxx::connection, so libpqxx stays out of this header
   std::unique_ptr<Connection> connection_;
 };

@@ -350,6 +350,15 @@ class WorkflowStore {
   // REQUIRES: no two steps name the same workflow_id.
   virtual std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
                                                 TimePoint now) = 0;
+  // CommitSteps on steps the caller keeps (group commit hands over others' steps this way: a
+  // step carries its workflow's whole context, so copies cost). The default copies them.
+  virtual std::vector<CommitResult> CommitStepsInPlace(const std::vector<const StepCommit*>& steps,
+                                                       TimePoint now) {
+    std::vector<StepCommit> copies;
+    copies.reserve(steps.size());
+    for (const StepCommit* s : steps) copies.push_back(*s);
+    return CommitSteps(copies, now);
+  }
 
   // Leases up to `batch_size` tasks that are due: pending with next_attempt_at <= now, or leased
   // with an expired lease (its worker is presumed dead). Each lease sets lease_owner, expiry
