@@ -27,6 +27,7 @@ enum StepPart : unsigned {
   kTimerFiredPart = 1u << 7,
   kEventConsumedPart = 1u << 8,
   kOperatorActionPart = 1u << 9,
+  kClaimsPart = 1u << 10,  // some step claims its new tasks: they are returned (only with tasks)
 };
 
 // Run once on every store connection; the plans of the step statement (and of every other
