@@ -250,6 +250,7 @@ int Runtime::ProcessEvents(int limit) {
   const TimePoint now = clock_.Now();
   std::vector<StepCommit> steps;
   std::vector<const EventRecord*> stepped;
+  int claiming = 0;  // steps of this batch that claim their tasks
   for (const EventRecord* e : firsts) {
     auto it = loaded.find(e->workflow_id);
     if (it == loaded.end()) {
@@ -265,10 +266,8 @@ int Runtime::ProcessEvents(int limit) {
       DeliverEvent(*e);
       continue;
     }
-    MaybeClaim(d.step,
-               static_cast<int>(std::count_if(steps.begin(), steps.end(), [](const StepCommit& s) {
-                 return s.claim_new_tasks.has_value();
-               })));
+    MaybeClaim(d.step, claiming);
+    if (d.step.claim_new_tasks) ++claiming;
     steps.push_back(std::move(d.step));
     stepped.push_back(e);
   }
@@ -312,6 +311,7 @@ void Runtime::ReleaseClaimedTasks() {
     try {
       store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
     } catch (const StoreError&) {
+      // Shutting down with the database gone: the lease expires and the task is re-leased.
     }
   }
 }
