@@ -184,6 +184,26 @@ void Runtime::MaybeClaim(StepCommit& step, int planned) const {
   step.claim_new_tasks = TaskClaim{options_.worker_id, clock_.Now() + options_.lease_for};
 }
 
+std::optional<WorkflowRecord> Runtime::TakeKept(WorkflowId id) {
+  auto it = kept_.find(id);
+  if (it == kept_.end()) return std::nullopt;
+  WorkflowRecord w = std::move(it->second);
+  kept_.erase(it);
+  return w;
+}
+
+void Runtime::Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version) {
+  constexpr std::size_t kKeptLimit = 1024;
+  if (!options_.remember_workflows) return;
+  if (kept_.size() >= kKeptLimit) kept_.clear();  // crude but bounded: a miss costs one load
+  w.state = std::move(step.state);
+  w.status = std::move(step.status);
+  w.context = std::move(step.context);
+  w.attention_reason = std::move(step.attention_reason);
+  w.version = version;
+  kept_[w.id] = std::move(w);
+}
+
 void Runtime::AfterCommit(WorkflowId id, const StepCommit& step, const Committed& c) {
   claimed_.insert(claimed_.end(), c.claimed.begin(), c.claimed.end());
   if (c.claimed.size() < step.tasks.size()) left_unclaimed_ = true;
@@ -197,7 +217,9 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
                           const std::string& actor, const EventRecord* deferrable) {
   if (options_.on_dispatch) options_.on_dispatch(id);
   for (int attempt = 0; attempt < options_.max_conflict_retries; ++attempt) {
-    std::optional<WorkflowRecord> w = store_.LoadWorkflow(id);
+    // Only the first try may use a kept record: if it was stale, the retry must load.
+    std::optional<WorkflowRecord> w = attempt == 0 ? TakeKept(id) : std::nullopt;
+    if (!w) w = store_.LoadWorkflow(id);
     if (!w) return StepResult::kUnknownWorkflow;
     TimePoint now = clock_.Now();
     Decision d = Decide(*w, event, consume, actor, deferrable, now);
@@ -213,6 +235,7 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
     CommitResult r = store_.CommitStep(d.step, now);
     if (const auto* c = std::get_if<Committed>(&r)) {
       AfterCommit(id, d.step, *c);
+      Remember(std::move(*w), std::move(d.step), c->version);
       return d.rejected ? StepResult::kRejected : StepResult::kApplied;
     }
     if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
@@ -243,10 +266,16 @@ int Runtime::ProcessEvents(int limit) {
   // Several workflows: one load and one statement for all of them (WorkflowStore::CommitSteps).
   // Anything unusual — a workflow gone, an event to defer, a version conflict — takes the
   // one-event path, which reloads and decides again.
-  std::vector<WorkflowId> ids;
-  for (const EventRecord* e : firsts) ids.push_back(e->workflow_id);
   std::map<WorkflowId, WorkflowRecord> loaded;
-  for (WorkflowRecord& w : store_.LoadWorkflows(ids)) loaded.emplace(w.id, std::move(w));
+  std::vector<WorkflowId> to_load;
+  for (const EventRecord* e : firsts) {
+    if (std::optional<WorkflowRecord> kept = TakeKept(e->workflow_id))
+      loaded.emplace(e->workflow_id, std::move(*kept));
+    else
+      to_load.push_back(e->workflow_id);
+  }
+  if (!to_load.empty())
+    for (WorkflowRecord& w : store_.LoadWorkflows(to_load)) loaded.emplace(w.id, std::move(w));
   const TimePoint now = clock_.Now();
   std::vector<StepCommit> steps;
   std::vector<const EventRecord*> stepped;
@@ -283,7 +312,9 @@ int Runtime::ProcessEvents(int limit) {
     }
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (const auto* c = std::get_if<Committed>(&results[i])) {
-        AfterCommit(steps[i].workflow_id, steps[i], *c);
+        const WorkflowId id = steps[i].workflow_id;
+        AfterCommit(id, steps[i], *c);
+        Remember(std::move(loaded[id]), std::move(steps[i]), c->version);
       } else if (std::holds_alternative<VersionConflict>(results[i])) {
         DeliverEvent(*stepped[i]);
       }  // AlreadyConsumed: another worker applied this event; nothing to do

@@ -22,6 +22,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <unordered_map>
 
 #include "activities/activity.h"
 #include "engine/clock.h"
@@ -75,6 +76,11 @@ struct RuntimeOptions {
   // tasks (StepCommit::claim_new_tasks), and its next RunTasks runs them without a lease query.
   // 0: none are claimed; every task waits for a LeaseTasks (tools, tests that run no tasks).
   int claim_new_tasks = 0;
+  // Worker loops: the workflows this runtime committed last are kept in memory (up to 1,024) and
+  // its next input for one of them is decided on the kept record instead of a load. The step's
+  // version check makes that safe: had anyone else stepped the workflow meanwhile, the commit is
+  // a VersionConflict, and the retry loads it as usual.
+  bool remember_workflows = false;
   // Graceful shutdown: once this answers true, RunTasks runs no further call of its leased batch
   // and gives those tasks back unattempted (due at once, for whichever worker runs next) instead
   // of holding them until their leases expire.
@@ -158,6 +164,12 @@ class Runtime {
   // Sets step.claim_new_tasks when it has tasks and the claim budget has room for them after
   // `planned` steps already claiming in the same statement.
   void MaybeClaim(StepCommit& step, int planned) const;
+  // The record kept for `id` (remember_workflows), taken out of the keep; empty if none.
+  std::optional<WorkflowRecord> TakeKept(WorkflowId id);
+  // Keeps `w` as `step` left it at `version`. Its status is the step's: the store may have made
+  // `waiting` `running` (a task of it due), which only a rejected event copies, and the store
+  // corrects again. updated_at is not kept current (nothing decides on it).
+  void Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version);
   // Keeps what the step claimed for RunTasks, and tells the observers (RuntimeOptions).
   void AfterCommit(WorkflowId id, const StepCommit& step, const Committed& committed);
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
@@ -171,6 +183,7 @@ class Runtime {
   const Clock& clock_;
   RuntimeOptions options_;
   std::mt19937_64 rng_;
+  std::unordered_map<WorkflowId, WorkflowRecord> kept_;  // remember_workflows
   std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
   TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then

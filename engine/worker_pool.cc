@@ -176,6 +176,7 @@ RuntimeOptions WorkerPool::OptionsFor(int shard) {
   o.shards = options_.loops;
   o.stopping = [this] { return stopping_.load(); };
   o.claim_new_tasks = options_.task_batch;
+  o.remember_workflows = true;
   auto deferred = std::move(o.on_deferred_events_due);
   o.on_deferred_events_due = [this, deferred, shard](WorkflowId id) {
     if (deferred) deferred(id);

@@ -144,17 +144,7 @@ class CountingStore : public MemoryWorkflowStore {
   std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
                                         TimePoint now) override {
     batch_sizes.push_back(steps.size());
-    if (bump_before_batch) {
-      WorkflowRecord w = *LoadWorkflow(*std::exchange(bump_before_batch, std::nullopt));
-      StepCommit bump;
-      bump.workflow_id = w.id;
-      bump.expected_version = w.version;
-      bump.state = w.state;
-      bump.status = w.status;
-      bump.context = w.context;
-      bump.transitions.push_back({w.state, "test_bump", w.state});
-      EXPECT_TRUE(std::holds_alternative<Committed>(MemoryWorkflowStore::CommitStep(bump, now)));
-    }
+    if (bump_before_batch) Bump(*std::exchange(bump_before_batch, std::nullopt), now);
     if (fail_batches) throw StoreError("a step of the batch broke a constraint");
     return MemoryWorkflowStore::CommitSteps(steps, now);
   }
@@ -163,8 +153,29 @@ class CountingStore : public MemoryWorkflowStore {
     ++leases;
     return MemoryWorkflowStore::LeaseTasks(owner, now, lease_for, batch_size);
   }
+  std::optional<WorkflowRecord> LoadWorkflow(WorkflowId id) override {
+    ++loads;
+    return MemoryWorkflowStore::LoadWorkflow(id);
+  }
+  std::vector<WorkflowRecord> LoadWorkflows(const std::vector<WorkflowId>& ids) override {
+    loads += static_cast<int>(ids.size());
+    return MemoryWorkflowStore::LoadWorkflows(ids);
+  }
+  // Steps workflow `id` as another writer would, behind the runtime's back.
+  void Bump(WorkflowId id, TimePoint now) {
+    WorkflowRecord w = *MemoryWorkflowStore::LoadWorkflow(id);
+    StepCommit bump;
+    bump.workflow_id = w.id;
+    bump.expected_version = w.version;
+    bump.state = w.state;
+    bump.status = w.status;
+    bump.context = w.context;
+    bump.transitions.push_back({w.state, "test_bump", w.state});
+    EXPECT_TRUE(std::holds_alternative<Committed>(MemoryWorkflowStore::CommitStep(bump, now)));
+  }
   int singles = 0;
   int leases = 0;
+  int loads = 0;
   std::vector<std::size_t> batch_sizes;
   std::optional<WorkflowId> bump_before_batch;
   bool fail_batches = false;  // as a statement with one bad step fails whole
@@ -292,6 +303,49 @@ TEST_F(ClaimTest, ClaimedTasksNotRunAreGivenBackUnattempted) {
   EXPECT_EQ(runtime.RunTasks(executor, 4), 1);
   EXPECT_EQ(store.leases, 1) << "given back, it is found again by leasing";
   EXPECT_EQ(TaskOf(ids[0]).attempt, 1);
+}
+
+// A worker loop's runtime (RuntimeOptions::remember_workflows): the workflows it committed are
+// kept, and their next input is decided without a load; the version check catches a stale one.
+class KeepTest : public EventPassTest {
+ protected:
+  KeepTest() : EventPassTest(KeepingOptions()) {}
+  static RuntimeOptions KeepingOptions() {
+    RuntimeOptions o;
+    o.remember_workflows = true;
+    return o;
+  }
+  std::vector<std::string> Events(WorkflowId id) {
+    std::vector<std::string> out;
+    for (const TransitionRecord& t : store.Transitions(id)) out.push_back(t.event);
+    return out;
+  }
+  activities::InProcessExecutor executor;
+};
+
+TEST_F(KeepTest, TheNextInputOfAWorkflowWeSteppedNeedsNoLoad) {
+  WorkflowId id = StartOrders(1).at(0);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  const int loads = store.loads;
+  EXPECT_EQ(runtime.RunTasks(executor, 1), 1);  // the order's first call, and its outcome
+  EXPECT_EQ(store.loads, loads) << "decided on the order kept from the step before";
+  ASSERT_EQ(Events(id).size(), 2u);
+  EXPECT_EQ(store.LoadWorkflow(id)->version, 2);
+}
+
+TEST_F(KeepTest, AKeptWorkflowSomeoneElseSteppedIsLoadedAgainAndStepsOnce) {
+  WorkflowId id = StartOrders(1).at(0);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  store.Bump(id, clock.Now());  // e.g. an operator action, in another process
+  const int singles = store.singles, loads = store.loads;
+  EXPECT_EQ(runtime.RunTasks(executor, 1), 1);
+  EXPECT_EQ(store.singles, singles + 2) << "a conflict on the kept version, then the commit";
+  EXPECT_EQ(store.loads, loads + 1);
+  std::vector<std::string> events = Events(id);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0], "order_received");
+  EXPECT_EQ(events[1], "test_bump");
+  EXPECT_EQ(store.LoadWorkflow(id)->version, 3);
 }
 
 }  // namespace
