@@ -18,6 +18,7 @@
 // A Runtime uses one WorkflowStore (one connection); run one Runtime per thread.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <random>
@@ -76,7 +77,7 @@ struct RuntimeOptions {
   // tasks (StepCommit::claim_new_tasks), and its next RunTasks runs them without a lease query.
   // 0: none are claimed; every task waits for a LeaseTasks (tools, tests that run no tasks).
   int claim_new_tasks = 0;
-  // Worker loops: the workflows this runtime committed last are kept in memory (up to 1,024) and
+  // Worker loops: the workflows this runtime committed last are kept in memory (up to 64) and
   // its next input for one of them is decided on the kept record instead of a load. The step's
   // version check makes that safe: had anyone else stepped the workflow meanwhile, the commit is
   // a VersionConflict, and the retry loads it as usual.
@@ -184,6 +185,7 @@ class Runtime {
   RuntimeOptions options_;
   std::mt19937_64 rng_;
   std::unordered_map<WorkflowId, WorkflowRecord> kept_;  // remember_workflows
+  std::deque<WorkflowId> kept_order_;                    // in the order they were kept
   std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
   TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then
