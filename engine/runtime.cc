@@ -187,7 +187,7 @@ void Runtime::MaybeClaim(StepCommit& step, int planned) const {
 std::optional<WorkflowRecord> Runtime::TakeKept(WorkflowId id) {
   auto it = kept_.find(id);
   if (it == kept_.end()) return std::nullopt;
-  WorkflowRecord w = std::move(it->second);
+  WorkflowRecord w = std::move(it->second.record);
   kept_.erase(it);
   return w;
 }
@@ -198,18 +198,20 @@ void Runtime::Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version
   // orders at 500 webhooks/s) and made first-call latency worse in `bench ingest`.
   constexpr std::size_t kKeptLimit = 64;
   if (!options_.remember_workflows) return;
-  // Oldest first out. An id kept twice leaves with its first entry: a miss, which costs a load.
+  // A record stays for this loop's next 64 keeps. An entry of the order whose record was taken
+  // or kept again since (another `keep`) is spent and drops out without touching the record.
   while (kept_order_.size() >= kKeptLimit) {
-    kept_.erase(kept_order_.front());
+    auto [id, keep] = kept_order_.front();
     kept_order_.pop_front();
+    if (auto it = kept_.find(id); it != kept_.end() && it->second.keep == keep) kept_.erase(it);
   }
-  kept_order_.push_back(w.id);
   w.state = std::move(step.state);
   w.status = std::move(step.status);
   w.context = std::move(step.context);
   w.attention_reason = std::move(step.attention_reason);
   w.version = version;
-  kept_[w.id] = std::move(w);
+  kept_order_.emplace_back(w.id, ++keeps_);
+  kept_[w.id] = Kept{std::move(w), keeps_};
 }
 
 void Runtime::AfterCommit(WorkflowId id, const StepCommit& step, const Committed& c) {

@@ -77,10 +77,10 @@ struct RuntimeOptions {
   // tasks (StepCommit::claim_new_tasks), and its next RunTasks runs them without a lease query.
   // 0: none are claimed; every task waits for a LeaseTasks (tools, tests that run no tasks).
   int claim_new_tasks = 0;
-  // Worker loops: the workflows this runtime committed last are kept in memory (up to 64) and
-  // its next input for one of them is decided on the kept record instead of a load. The step's
-  // version check makes that safe: had anyone else stepped the workflow meanwhile, the commit is
-  // a VersionConflict, and the retry loads it as usual.
+  // Worker loops: the workflows this runtime committed are kept in memory (each for its next 64
+  // commits) and its next input for one of them is decided on the kept record instead of a load.
+  // The step's version check makes that safe: had anyone else stepped the workflow meanwhile, the
+  // commit is a VersionConflict, and the retry loads it as usual.
   bool remember_workflows = false;
   // Graceful shutdown: once this answers true, RunTasks runs no further call of its leased batch
   // and gives those tasks back unattempted (due at once, for whichever worker runs next) instead
@@ -184,8 +184,13 @@ class Runtime {
   const Clock& clock_;
   RuntimeOptions options_;
   std::mt19937_64 rng_;
-  std::unordered_map<WorkflowId, WorkflowRecord> kept_;  // remember_workflows
-  std::deque<WorkflowId> kept_order_;                    // in the order they were kept
+  struct Kept {
+    WorkflowRecord record;
+    std::uint64_t keep;  // which keep of this loop stored it (kept_order_)
+  };
+  std::unordered_map<WorkflowId, Kept> kept_;                    // remember_workflows
+  std::deque<std::pair<WorkflowId, std::uint64_t>> kept_order_;  // (id, keep), oldest first
+  std::uint64_t keeps_ = 0;
   std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
   TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then
