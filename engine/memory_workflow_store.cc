@@ -144,11 +144,8 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
     t.status = "pending";
     t.max_attempts = n.max_attempts;
     t.next_attempt_at = n.not_before.value_or(now);
-    if (s.claim_new_tasks && t.next_attempt_at <= now) {  // as LeaseTasks would leave it
-      t.status = "leased";
-      t.attempt = 1;
-      t.lease_owner = s.claim_new_tasks->owner;
-      t.lease_expires_at = s.claim_new_tasks->lease_expires_at;
+    if (ClaimsTask(s, n, now)) {
+      MarkClaimed(t, *s.claim_new_tasks);
       claimed.push_back(t);
     }
     for (const auto& [id, other] : tasks_) {

@@ -385,7 +385,7 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
                    {"max_attempts", t.max_attempts}};
       if (t.not_before) task["not_before"] = FormatTimestamp(*t.not_before);
       if (!t.compensates_key.empty()) task["compensates_key"] = t.compensates_key;
-      if (s.claim_new_tasks && t.not_before.value_or(now) <= now) {
+      if (ClaimsTask(s, t, now)) {
         task["lease_owner"] = s.claim_new_tasks->owner;
         task["lease_expires_at"] = FormatTimestamp(s.claim_new_tasks->lease_expires_at);
       }

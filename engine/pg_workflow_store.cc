@@ -248,12 +248,9 @@ std::vector<TaskRecord> ClaimedTasks(const StepCommit& step, const pqxx::field& 
     t.activity = n.activity;
     t.input = n.input;
     t.idempotency_key = n.idempotency_key;
-    t.status = "leased";
-    t.attempt = 1;
     t.max_attempts = n.max_attempts;
     t.next_attempt_at = n.not_before.value_or(now);
-    t.lease_owner = step.claim_new_tasks->owner;
-    t.lease_expires_at = step.claim_new_tasks->lease_expires_at;
+    MarkClaimed(t, *step.claim_new_tasks);
     claimed.push_back(std::move(t));
   }
   return claimed;

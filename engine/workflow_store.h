@@ -218,6 +218,20 @@ struct StepCommit {
   std::optional<TaskClaim> claim_new_tasks;  // empty: new tasks are pending, for any worker
 };
 
+// The one claim rule, for the stores and the step statement's parameters alike: a step that
+// claims takes each new task that is due when it commits at `now`.
+inline bool ClaimsTask(const StepCommit& step, const NewTask& task, TimePoint now) {
+  return step.claim_new_tasks && task.not_before.value_or(now) <= now;
+}
+
+// `t` as a claim leaves it: leased to the claimer, its first attempt (as LeaseTasks would).
+inline void MarkClaimed(TaskRecord& t, const TaskClaim& claim) {
+  t.status = "leased";
+  t.attempt = 1;
+  t.lease_owner = claim.owner;
+  t.lease_expires_at = claim.lease_expires_at;
+}
+
 struct Committed {
   std::int64_t version = 0;  // the workflow's new version
   // The step made deferred events of this workflow due again (DeferEvent): whoever delivers its
