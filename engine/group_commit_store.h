@@ -12,7 +12,10 @@
 // (the caller's is ignored; both come from the process clock in production), and the commit runs
 // on the committer's connection, so it is not ordered with anything the caller's inner store
 // has in an open transaction (the Postgres store has none between calls).
-// CommitSteps forwards to `inner`: its caller already batched.
+// CommitSteps goes through the committer too (GroupCommitter::CommitAll), so a loop's batch
+// shares commits with other loops' steps; unlike inner.CommitSteps its steps may land in
+// different commits, and when one fails the others still stand (StoreError is thrown after all
+// are done; the caller's one-by-one retry finds those consumed).
 //
 // Thread-safety: as the inner store's (one GroupCommitStore per thread over a per-thread inner
 // store); the GroupCommitter is shared and thread-safe. Both must outlive this object.
@@ -31,13 +34,15 @@ class GroupCommitStore final : public WorkflowStore {
   CommitResult CommitStep(const StepCommit& step, TimePoint) override {
     return committer_.Commit(step);
   }
-  std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
-                                        TimePoint now) override {
-    return inner_.CommitSteps(steps, now);
+  std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps, TimePoint) override {
+    std::vector<const StepCommit*> in_place;
+    in_place.reserve(steps.size());
+    for (const StepCommit& s : steps) in_place.push_back(&s);
+    return committer_.CommitAll(in_place);
   }
   std::vector<CommitResult> CommitStepsInPlace(const std::vector<const StepCommit*>& steps,
-                                               TimePoint now) override {
-    return inner_.CommitStepsInPlace(steps, now);
+                                               TimePoint) override {
+    return committer_.CommitAll(steps);
   }
 
   CreatedWorkflow CreateWorkflow(const NewWorkflow& workflow, TimePoint now) override {

@@ -1,5 +1,6 @@
 #include "engine/group_committer.h"
 
+#include <exception>
 #include <set>
 
 namespace o2c {
@@ -24,16 +25,37 @@ GroupCommitter::~GroupCommitter() {
   for (auto& t : threads_) t.join();
 }
 
-CommitResult GroupCommitter::Commit(const StepCommit& step) {
-  auto pending = std::make_unique<Pending>();
-  pending->step = &step;
-  std::future<CommitResult> result = pending->done.get_future();
+CommitResult GroupCommitter::Commit(const StepCommit& step) { return CommitAll({&step}).at(0); }
+
+std::vector<CommitResult> GroupCommitter::CommitAll(const std::vector<const StepCommit*>& steps) {
+  std::vector<std::future<CommitResult>> futures;
+  futures.reserve(steps.size());
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(pending));
+    for (const StepCommit* step : steps) {
+      auto pending = std::make_unique<Pending>();
+      pending->step = step;
+      futures.push_back(pending->done.get_future());
+      queue_.push_back(std::move(pending));
+    }
   }
-  wake_.notify_one();
-  return result.get();
+  if (steps.size() > 1)
+    wake_.notify_all();
+  else
+    wake_.notify_one();
+  std::vector<CommitResult> results;
+  results.reserve(steps.size());
+  std::exception_ptr first_failure;
+  for (auto& f : futures) {
+    try {
+      results.push_back(f.get());
+    } catch (const StoreError&) {
+      if (!first_failure) first_failure = std::current_exception();
+      results.push_back(AlreadyConsumed{});  // a placeholder: the caller gets the error instead
+    }
+  }
+  if (first_failure) std::rethrow_exception(first_failure);
+  return results;
 }
 
 std::int64_t GroupCommitter::steps_committed() const {

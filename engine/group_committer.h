@@ -32,6 +32,11 @@ class GroupCommitter {
   // failed for this step; a failing step never makes the other steps of its batch fail. The
   // committer reads `step` in place (the caller is blocked meanwhile), never copying it.
   CommitResult Commit(const StepCommit& step);
+  // Commit for several steps of DIFFERENT workflows, queued together: blocks until each is
+  // durable or refused; results in input order. They may be committed in different batches, so
+  // when one step fails the others still stand, and the first StoreError is thrown once all are
+  // done (a caller that retries them one by one finds those already committed consumed).
+  std::vector<CommitResult> CommitAll(const std::vector<const StepCommit*>& steps);
 
   // Steps committed and commits made so far (their ratio is the mean batch size).
   std::int64_t steps_committed() const;

@@ -254,83 +254,83 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
   throw StoreError("workflow " + std::to_string(id) + " kept changing under us; giving up for now");
 }
 
-StepResult Runtime::DeliverEvent(const EventRecord& e) {
-  StepCommit consume;
-  consume.consumed_event_id = e.id;
-  return Apply(e.workflow_id, {e.event, e.payload}, consume, ActorForSource(e.source), &e);
-}
-
 int Runtime::ProcessEvents(int limit) {
   std::vector<EventRecord> events =
       store_.DueEvents(clock_.Now(), limit, options_.shard, options_.shards);
   // One event per workflow per pass, the oldest due: later ones wait for the next pass so that
   // a workflow's events are applied in order (a deferred event steps aside until it is due).
-  std::vector<const EventRecord*> firsts;
+  std::vector<Input> firsts;
   std::set<WorkflowId> seen;
-  for (const EventRecord& e : events)
-    if (seen.insert(e.workflow_id).second) firsts.push_back(&e);
-  if (firsts.size() < 2) {
-    for (const EventRecord* e : firsts) DeliverEvent(*e);
-    return static_cast<int>(firsts.size());
+  for (const EventRecord& e : events) {
+    if (!seen.insert(e.workflow_id).second) continue;
+    StepCommit consume;
+    consume.consumed_event_id = e.id;
+    firsts.push_back(
+        {e.workflow_id, {e.event, e.payload}, std::move(consume), ActorForSource(e.source), &e});
+  }
+  ApplyTogether(firsts);
+  return static_cast<int>(firsts.size());
+}
+
+void Runtime::ApplyTogether(std::vector<Input>& inputs) {
+  if (inputs.size() < 2) {
+    for (Input& in : inputs) Apply(in);
+    return;
   }
   // Several workflows: one load and one statement for all of them (WorkflowStore::CommitSteps).
   // Anything unusual — a workflow gone, an event to defer, a version conflict — takes the
-  // one-event path, which reloads and decides again.
+  // one-input path, which reloads and decides again.
   std::map<WorkflowId, WorkflowRecord> loaded;
   std::vector<WorkflowId> to_load;
-  for (const EventRecord* e : firsts) {
-    if (std::optional<WorkflowRecord> kept = TakeKept(e->workflow_id))
-      loaded.emplace(e->workflow_id, std::move(*kept));
+  for (const Input& in : inputs) {
+    if (std::optional<WorkflowRecord> kept = TakeKept(in.workflow_id))
+      loaded.emplace(in.workflow_id, std::move(*kept));
     else
-      to_load.push_back(e->workflow_id);
+      to_load.push_back(in.workflow_id);
   }
   if (!to_load.empty())
     for (WorkflowRecord& w : store_.LoadWorkflows(to_load)) loaded.emplace(w.id, std::move(w));
   const TimePoint now = clock_.Now();
   std::vector<StepCommit> steps;
-  std::vector<const EventRecord*> stepped;
+  std::vector<Input*> stepped;
   int claiming = 0;  // steps of this batch that claim their tasks
-  for (const EventRecord* e : firsts) {
-    auto it = loaded.find(e->workflow_id);
+  for (Input& in : inputs) {
+    auto it = loaded.find(in.workflow_id);
     if (it == loaded.end()) {
-      DeliverEvent(*e);
+      Apply(in);
       continue;
     }
-    if (options_.on_dispatch) options_.on_dispatch(e->workflow_id);
-    StepCommit consume;
-    consume.consumed_event_id = e->id;
-    Decision d =
-        Decide(it->second, {e->event, e->payload}, consume, ActorForSource(e->source), e, now);
+    if (options_.on_dispatch) options_.on_dispatch(in.workflow_id);
+    Decision d = Decide(it->second, in.event, in.consume, in.actor, in.deferrable, now);
     if (d.defer_reason) {
-      DeliverEvent(*e);
+      Apply(in);
       continue;
     }
     MaybeClaim(d.step, claiming);
     if (d.step.claim_new_tasks) ++claiming;
     steps.push_back(std::move(d.step));
-    stepped.push_back(e);
+    stepped.push_back(&in);
   }
-  if (!steps.empty()) {
-    std::vector<CommitResult> results;
-    try {
-      results = store_.CommitSteps(steps, now);
-    } catch (const StoreError&) {
-      // The statement failed as a whole (e.g. one step broke a constraint): one by one, so only
-      // the guilty event fails, as it would have alone.
-      for (const EventRecord* e : stepped) DeliverEvent(*e);
-      return static_cast<int>(firsts.size());
-    }
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      if (const auto* c = std::get_if<Committed>(&results[i])) {
-        const WorkflowId id = steps[i].workflow_id;
-        AfterCommit(id, steps[i], *c);
-        Remember(std::move(loaded[id]), std::move(steps[i]), c->version);
-      } else if (std::holds_alternative<VersionConflict>(results[i])) {
-        DeliverEvent(*stepped[i]);
-      }  // AlreadyConsumed: another worker applied this event; nothing to do
-    }
+  if (steps.empty()) return;
+  std::vector<CommitResult> results;
+  try {
+    results = store_.CommitSteps(steps, now);
+  } catch (const StoreError&) {
+    // A step broke a constraint, failing its statement: one by one, so only the guilty input
+    // fails, as it would have alone. (Through a GroupCommitStore the others may have committed
+    // meanwhile; applied again, they find their input consumed.)
+    for (Input* in : stepped) Apply(*in);
+    return;
   }
-  return static_cast<int>(firsts.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (const auto* c = std::get_if<Committed>(&results[i])) {
+      const WorkflowId id = steps[i].workflow_id;
+      AfterCommit(id, steps[i], *c);
+      Remember(std::move(loaded[id]), std::move(steps[i]), c->version);
+    } else if (std::holds_alternative<VersionConflict>(results[i])) {
+      Apply(*stepped[i]);
+    }  // AlreadyConsumed: another worker applied this input; nothing to do
+  }
 }
 
 int Runtime::FireDueTimers(int limit) {
@@ -345,130 +345,6 @@ int Runtime::FireDueTimers(int limit) {
       ++fired;
   }
   return fired;
-}
-
-void Runtime::ReleaseClaimedTasks() {
-  for (const TaskRecord& task : std::exchange(claimed_, {})) {
-    try {
-      store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
-    } catch (const StoreError&) {
-      // Shutting down with the database gone: the lease expires and the task is re-leased.
-    }
-  }
-}
-
-int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
-  // Why a loop with claimed tasks still leases: the tasks its own steps could not claim (beyond
-  // the budget) are its to run next, as before claims; and tasks nobody claimed (retries, other
-  // processes') must not wait behind loops that keep making their own, hence every 100 ms.
-  constexpr auto kLeaseLookInterval = std::chrono::milliseconds(100);
-  std::vector<TaskRecord> tasks = std::exchange(claimed_, {});
-  const TimePoint now = clock_.Now();
-  const bool look = tasks.empty() || left_unclaimed_ || now >= next_lease_look_;
-  if (static_cast<int>(tasks.size()) < limit && look) {
-    next_lease_look_ = now + kLeaseLookInterval;
-    const int wanted = limit - static_cast<int>(tasks.size());
-    std::vector<TaskRecord> leased =
-        store_.LeaseTasks(options_.worker_id, now, options_.lease_for, wanted);
-    if (static_cast<int>(leased.size()) < wanted) left_unclaimed_ = false;  // none left due
-    for (TaskRecord& t : leased) tasks.push_back(std::move(t));
-  }
-  for (const TaskRecord& task : tasks) {
-    if (options_.stopping && options_.stopping()) {
-      // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.
-      store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
-      continue;
-    }
-    if (task.lease_expires_at && clock_.Now() >= *task.lease_expires_at) {
-      // The calls before it in this batch outlasted its lease: another worker may hold the task
-      // now, so calling would send a second request whose outcome could not be committed.
-      continue;
-    }
-    activities::ActivityCall call{task.id,    task.workflow_id,     task.activity,
-                                  task.input, task.idempotency_key, task.attempt,
-                                  ""};
-    if (options_.gate) {
-      if (std::optional<TimePoint> retry_at = options_.gate->Admit(call, clock_.Now())) {
-        // Why the jitter: every task refused by an open breaker would otherwise wait for the
-        // same instant, and the lowest task id would be the half-open probe every time, burning
-        // its attempts alone until it died. Spread, the probe is a different task each time.
-        const auto wait =
-            std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at - clock_.Now());
-        const auto spread =
-            std::clamp(wait / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1'000));
-        std::uniform_int_distribution<std::int64_t> jitter(0, spread.count());
-        store_.DeferTask(task.id, options_.worker_id,
-                         *retry_at + std::chrono::milliseconds(jitter(rng_)), clock_.Now());
-        continue;
-      }
-    }
-    // The attempt's start, recorded with its outcome (task_attempts): taken after the gate, so
-    // the duration is the call's own.
-    const TimePoint started_at = clock_.Now();
-    activities::Outcome outcome = executor.Execute(call);
-    if (options_.gate) options_.gate->Record(call, outcome, clock_.Now());
-    ReportOutcome(task, outcome, started_at);
-  }
-  return static_cast<int>(tasks.size());
-}
-
-void Runtime::ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome,
-                            TimePoint started_at) {
-  const std::string actor = "worker:" + options_.worker_id;
-  StepCommit consume;
-  TaskCompletion done;
-  done.task_id = task.id;
-  done.lease_owner = options_.worker_id;
-  done.started_at = started_at;
-  if (const auto* ok = std::get_if<activities::Succeeded>(&outcome)) {
-    done.status = "succeeded";
-    done.result = ok->result;
-    consume.task_completion = std::move(done);
-    Deliver(task.workflow_id,
-            {"activity_succeeded",
-             {{"activity", task.activity},
-              {"idempotency_key", task.idempotency_key},
-              {"result", ok->result}}},
-            consume, actor);
-    return;
-  }
-  if (const auto* retry = std::get_if<activities::RetryAfter>(&outcome)) {
-    if (task.attempt < task.max_attempts) {
-      auto wait = std::max(retry->delay, Backoff(PolicyFor(task.activity), task.attempt));
-      const TimePoint now = clock_.Now();
-      std::optional<std::string> error_class;
-      if (!retry->error_class.empty()) error_class = retry->error_class;
-      store_.RescheduleTask(task.id, options_.worker_id, now + wait, retry->error, now, started_at,
-                            error_class);
-      return;
-    }
-    std::string error = retry->error.empty() ? "attempts exhausted" : retry->error;
-    done.status = "dead";
-    done.last_error = error;
-    done.error_class = "exhausted";
-    consume.task_completion = std::move(done);
-    Deliver(task.workflow_id,
-            {"activity_failed",
-             {{"activity", task.activity},
-              {"idempotency_key", task.idempotency_key},
-              {"reason", error},
-              {"error_class", "exhausted"},
-              {"attempts", task.attempt}}},
-            consume, actor);
-    return;
-  }
-  const auto& permanent = std::get<activities::Permanent>(outcome);
-  done.status = "failed";
-  done.last_error = permanent.reason;
-  done.error_class = permanent.error_class;
-  consume.task_completion = std::move(done);
-  Deliver(task.workflow_id,
-          {"activity_failed",
-           {{"activity", task.activity},
-            {"idempotency_key", task.idempotency_key},
-            {"reason", permanent.reason},
-            {"error_class", permanent.error_class}}},
-          consume, actor);
 }
 
 int Runtime::RunUntilIdle(activities::ActivityExecutor& executor, int max_rounds) {

@@ -121,9 +121,15 @@ class Runtime {
 
   // Runs the tasks this runtime's steps claimed, then (when fewer than `limit`) leases more due
   // tasks, up to `limit` in all; runs each with `executor` and commits each outcome with the step
-  // it causes. Returns how many tasks it took (run, deferred by the gate, or given back because
-  // `stopping` said so).
+  // it causes. Outcomes of quick calls are committed together (ApplyTogether): they are held
+  // while further calls run until kOutcomeHold has passed since the oldest one's call started
+  // (so a slow call's outcome is committed before the next call). Returns how many
+  // tasks it took (run, deferred by the gate, or given back because `stopping` said so).
   int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
+  // Why 5 ms: an in-process or loopback call takes well under it, so a batch of them commits as
+  // one statement; a real downstream's call takes longer, so each outcome commits before the
+  // next call starts, as if nothing were batched, and no saga waits on another's call.
+  static constexpr std::chrono::milliseconds kOutcomeHold{5};
 
   // Gives the tasks claimed and not yet run back, unattempted and due at once (shutdown). A
   // failure is ignored: their leases expire instead.
@@ -147,12 +153,27 @@ class Runtime {
   RetryPolicy PolicyFor(const std::string& activity) const;
 
  private:
-  // Deliver for a queued event: may defer it (see ProcessEvents).
-  StepResult DeliverEvent(const EventRecord& event);
   // Deliver's loop. With `deferrable` (the queued event being applied), an event the loaded
   // workflow cannot take yet is deferred instead while it is younger than defer_limit.
   StepResult Apply(WorkflowId id, const workflows::Event& event, const StepCommit& consume,
                    const std::string& actor, const EventRecord* deferrable);
+  // One input for a workflow, as Apply takes it: a queued event (`deferrable` set, and valid
+  // while the input is) or a task's outcome.
+  struct Input {
+    WorkflowId workflow_id;
+    workflows::Event event;
+    StepCommit consume;
+    std::string actor;
+    const EventRecord* deferrable = nullptr;
+  };
+  StepResult Apply(const Input& in) {
+    return Apply(in.workflow_id, in.event, in.consume, in.actor, in.deferrable);
+  }
+  // Applies inputs for DISTINCT workflows: loads the ones not kept with one LoadWorkflows and
+  // commits their steps with one CommitSteps, each on its own version check; an input that
+  // cannot go that way (workflow gone, event to defer, conflict, failed statement) is applied
+  // alone. Exactly what applying them one by one would do, in fewer round trips.
+  void ApplyTogether(std::vector<Input>& inputs);
   std::chrono::milliseconds DeferDelay(int deferrals) const;
   // What `event` does to `w`: a step to commit (rejected or not), or a reason to defer it.
   struct Decision {
@@ -176,9 +197,14 @@ class Runtime {
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
                        const std::string& event_name, const std::string& actor,
                        const StepCommit& consume) const;
-  // Commits a call's outcome; `started_at` (taken just before the call) goes to task_attempts.
-  void ReportOutcome(const TaskRecord& task, const activities::Outcome& outcome,
-                     TimePoint started_at);
+  // What a call's outcome does: the input to apply (activity_succeeded / activity_failed, which
+  // completes the task), or nothing when the task is rescheduled for another attempt, which this
+  // does at once. `started_at` (taken just before the call) goes to task_attempts.
+  std::optional<Input> TakeOutcome(const TaskRecord& task, const activities::Outcome& outcome,
+                                   TimePoint started_at);
+  // Applies outcomes of this loop's calls, the first per workflow together (ApplyTogether), a
+  // second one for the same workflow (parallel tasks) after, on the state the first left.
+  void ApplyOutcomes(std::vector<Input>& outcomes);
 
   WorkflowStore& store_;
   const Clock& clock_;

@@ -83,5 +83,35 @@ TEST(GroupCommitter, AFailingStepDoesNotFailItsBatch) {
   EXPECT_EQ(ok.load(), (kThreads - 1) * 20);
 }
 
+TEST(GroupCommitter, StepsHandedInTogetherLandEachOnItsOwnAndAFailingOneFailsAlone) {
+  ResetSharedDatabase();
+  SystemClock clock;
+  PgWorkflowStore setup(SharedDatabaseDsn());
+  GroupCommitter committer([] { return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn()); },
+                           clock, 2, 32);
+  std::vector<StepCommit> steps(4);
+  for (int i = 0; i < 4; ++i) {
+    steps[i].workflow_id =
+        setup.CreateWorkflow({"order", "all/" + std::to_string(i)}, clock.Now()).workflow.id;
+    steps[i].expected_version = 0;
+    steps[i].state = "x";
+    steps[i].status = "waiting";
+    steps[i].transitions.push_back({"x", "tick", "x"});
+  }
+  steps[3].expected_version = 7;  // stale
+  std::vector<CommitResult> results = committer.CommitAll({&steps[0], &steps[1], &steps[3]});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(std::holds_alternative<Committed>(results[0]));
+  EXPECT_TRUE(std::holds_alternative<Committed>(results[1]));
+  EXPECT_TRUE(std::holds_alternative<VersionConflict>(results[2]));
+
+  steps[2].status = "needs_attention";  // breaks workflows_attention_has_reason
+  steps[0].expected_version = 1;
+  EXPECT_THROW(committer.CommitAll({&steps[0], &steps[2]}), StoreError);
+  EXPECT_EQ(setup.LoadWorkflow(steps[0].workflow_id)->version, 2) << "committed all the same";
+  EXPECT_EQ(setup.LoadWorkflow(steps[2].workflow_id)->version, 0);
+  EXPECT_EQ(setup.LoadWorkflow(steps[1].workflow_id)->version, 1);
+}
+
 }  // namespace
 }  // namespace o2c::testing

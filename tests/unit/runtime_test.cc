@@ -241,6 +241,63 @@ TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
 }
 
+// Runtime::RunTasks commits the outcomes of quick calls together, after the batch.
+class OutcomeBatchTest : public EventPassTest {
+ protected:
+  activities::InProcessExecutor executor;
+};
+
+TEST_F(OutcomeBatchTest, OutcomesOfQuickCallsAreCommittedAsOneBatch) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  EXPECT_EQ(runtime.RunTasks(executor, 3), 3);
+  EXPECT_EQ(executor.calls(), 3);
+  EXPECT_EQ((store.batch_sizes), (std::vector<std::size_t>{3, 3})) << "the events, the outcomes";
+  EXPECT_EQ(store.singles, 0);
+  for (WorkflowId id : ids) {
+    EXPECT_EQ(store.Transitions(id).size(), 2u);
+    EXPECT_EQ(store.Tasks(id).at(0).status, "succeeded");
+  }
+}
+
+TEST_F(OutcomeBatchTest, AnOutcomeIsCommittedBeforeTheNextCallOnceItWaitedTheHold) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  std::vector<std::size_t> transitions_seen;  // of the first order, at each call
+  executor.SetScript("erp.resolve_items", [&](const auto&) -> std::optional<activities::Outcome> {
+    transitions_seen.push_back(store.Transitions(ids[0]).size());
+    clock.Advance(Runtime::kOutcomeHold);  // a downstream's call, not a loopback one
+    return std::nullopt;
+  });
+  EXPECT_EQ(runtime.RunTasks(executor, 3), 3);
+  EXPECT_EQ((transitions_seen), (std::vector<std::size_t>{1, 2, 2}));
+  EXPECT_EQ(store.singles, 3);
+  EXPECT_EQ((store.batch_sizes), (std::vector<std::size_t>{3}));
+  for (WorkflowId id : ids) EXPECT_EQ(store.Tasks(id).at(0).status, "succeeded");
+}
+
+TEST_F(OutcomeBatchTest, TwoOutcomesOfOneWorkflowAreAppliedOneAfterTheOther) {
+  const WorkflowRecord w = ClosedRefundWithTasks(
+      store, clock, "shop/refunds/3",
+      {{"erp.mystery", {}, "erp.mystery:1", 1}, {"erp.mystery", {}, "erp.mystery:2", 1}});
+  std::vector<WorkflowId> ids = StartOrders(1);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  executor.SetScript("erp.mystery", [](const auto&) -> std::optional<activities::Outcome> {
+    return activities::Permanent{"422: no such document type"};
+  });
+  const int singles = store.singles;
+  EXPECT_EQ(runtime.RunTasks(executor, 3), 3);
+  EXPECT_EQ((store.batch_sizes), (std::vector<std::size_t>{2})) << "refund's first, and order's";
+  EXPECT_EQ(store.singles, singles + 1) << "then the refund's second outcome";
+  auto refund = store.Transitions(w.id);
+  ASSERT_EQ(refund.size(), 3u);  // setup, then one rejected step per outcome
+  EXPECT_EQ(refund[1].event, "activity_failed");
+  EXPECT_EQ(refund[2].event, "activity_failed");
+  EXPECT_EQ(store.LoadWorkflow(w.id)->version, 3);
+  for (const TaskRecord& t : store.Tasks(w.id)) EXPECT_EQ(t.status, "failed");
+  EXPECT_EQ(store.Transitions(ids[0]).size(), 2u);
+}
+
 // A worker loop's runtime (RuntimeOptions::claim_new_tasks): its steps' new tasks are born
 // leased to it and run by its next RunTasks without a lease query.
 class ClaimTest : public EventPassTest {
