@@ -1,6 +1,7 @@
 #include "engine/runtime.h"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <set>
 
@@ -317,9 +318,17 @@ void Runtime::ApplyTogether(std::vector<Input>& inputs) {
     results = store_.CommitSteps(steps, now);
   } catch (const StoreError&) {
     // A step broke a constraint, failing its statement: one by one, so only the guilty input
-    // fails, as it would have alone. (Through a GroupCommitStore the others may have committed
-    // meanwhile; applied again, they find their input consumed.)
-    for (Input* in : stepped) Apply(*in);
+    // fails, as it would have alone, and the others land. (Through a GroupCommitStore they may
+    // have committed already; applied again, they find their input consumed.)
+    std::exception_ptr failure;
+    for (Input* in : stepped) {
+      try {
+        Apply(*in);
+      } catch (const StoreError&) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
     return;
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {

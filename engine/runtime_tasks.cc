@@ -1,6 +1,7 @@
 // Runtime's task loop: running the claimed and leased tasks and committing their outcomes
 // (runtime.h, RunTasks). Split from runtime.cc to keep each file readable.
 #include <algorithm>
+#include <exception>
 #include <set>
 #include <utility>
 
@@ -99,8 +100,21 @@ void Runtime::ApplyOutcomes(std::vector<Input>& outcomes) {
   std::set<WorkflowId> seen;
   for (Input& in : outcomes)
     (seen.insert(in.workflow_id).second ? firsts : later).push_back(std::move(in));
-  ApplyTogether(firsts);
-  for (const Input& in : later) Apply(in);
+  // A failing input (StoreError) must not strand the outcomes after it: their calls were made.
+  std::exception_ptr failure;
+  try {
+    ApplyTogether(firsts);
+  } catch (const StoreError&) {
+    failure = std::current_exception();
+  }
+  for (const Input& in : later) {
+    try {
+      Apply(in);
+    } catch (const StoreError&) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 std::optional<Runtime::Input> Runtime::TakeOutcome(const TaskRecord& task,

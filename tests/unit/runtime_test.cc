@@ -139,13 +139,16 @@ class CountingStore : public MemoryWorkflowStore {
  public:
   CommitResult CommitStep(const StepCommit& step, TimePoint now) override {
     ++singles;
+    if (step.workflow_id == poisoned) throw StoreError("this step breaks a constraint");
     return MemoryWorkflowStore::CommitStep(step, now);
   }
   std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
                                         TimePoint now) override {
     batch_sizes.push_back(steps.size());
     if (bump_before_batch) Bump(*std::exchange(bump_before_batch, std::nullopt), now);
-    if (fail_batches) throw StoreError("a step of the batch broke a constraint");
+    bool poisoned_step = false;
+    for (const StepCommit& step : steps) poisoned_step |= step.workflow_id == poisoned;
+    if (fail_batches || poisoned_step) throw StoreError("a step of the batch broke a constraint");
     return MemoryWorkflowStore::CommitSteps(steps, now);
   }
   std::vector<TaskRecord> LeaseTasks(const std::string& owner, TimePoint now,
@@ -179,6 +182,7 @@ class CountingStore : public MemoryWorkflowStore {
   std::vector<std::size_t> batch_sizes;
   std::optional<WorkflowId> bump_before_batch;
   bool fail_batches = false;  // as a statement with one bad step fails whole
+  WorkflowId poisoned = -1;   // every step of this workflow breaks a constraint
 };
 
 // Runtime::ProcessEvents over several workflows at once.
@@ -241,6 +245,16 @@ TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
 }
 
+TEST_F(EventPassTest, AStepThatBreaksAConstraintFailsAloneAndTheOthersLand) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  store.poisoned = ids[1];
+  EXPECT_THROW(runtime.ProcessEvents(), StoreError);
+  EXPECT_EQ(store.Transitions(ids[0]).size(), 1u);
+  EXPECT_EQ(store.Transitions(ids[1]).size(), 0u);
+  EXPECT_EQ(store.Transitions(ids[2]).size(), 1u);
+  EXPECT_EQ(store.PendingEvents(std::nullopt, 10).size(), 1u) << "the guilty event is kept";
+}
+
 // Runtime::RunTasks commits the outcomes of quick calls together, after the batch.
 class OutcomeBatchTest : public EventPassTest {
  protected:
@@ -274,6 +288,17 @@ TEST_F(OutcomeBatchTest, AnOutcomeIsCommittedBeforeTheNextCallOnceItWaitedTheHol
   EXPECT_EQ(store.singles, 3);
   EXPECT_EQ((store.batch_sizes), (std::vector<std::size_t>{3}));
   for (WorkflowId id : ids) EXPECT_EQ(store.Tasks(id).at(0).status, "succeeded");
+}
+
+TEST_F(OutcomeBatchTest, AnOutcomeWhoseStepFailsDoesNotStrandTheOthers) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  store.poisoned = ids[0];
+  EXPECT_THROW(runtime.RunTasks(executor, 3), StoreError);
+  EXPECT_EQ(executor.calls(), 3);
+  EXPECT_EQ(store.Tasks(ids[0]).at(0).status, "leased") << "retried once its lease expires";
+  EXPECT_EQ(store.Tasks(ids[1]).at(0).status, "succeeded");
+  EXPECT_EQ(store.Tasks(ids[2]).at(0).status, "succeeded");
 }
 
 TEST_F(OutcomeBatchTest, TwoOutcomesOfOneWorkflowAreAppliedOneAfterTheOther) {
