@@ -12,10 +12,8 @@
 // (the caller's is ignored; both come from the process clock in production), and the commit runs
 // on the committer's connection, so it is not ordered with anything the caller's inner store
 // has in an open transaction (the Postgres store has none between calls).
-// CommitSteps goes through the committer too (GroupCommitter::CommitAll), so a loop's batch
-// shares commits with other loops' steps; unlike inner.CommitSteps its steps may land in
-// different commits, and when one fails the others still stand (StoreError is thrown after all
-// are done; the caller's one-by-one retry finds those consumed).
+// CommitSteps goes through the committer too, as one unit (GroupCommitter::CommitAll): its
+// steps commit in one statement, possibly with other loops' steps, or not at all.
 //
 // Thread-safety: as the inner store's (one GroupCommitStore per thread over a per-thread inner
 // store); the GroupCommitter is shared and thread-safe. Both must outlive this object.

@@ -1,6 +1,5 @@
 #include "engine/group_committer.h"
 
-#include <exception>
 #include <set>
 
 namespace o2c {
@@ -28,34 +27,15 @@ GroupCommitter::~GroupCommitter() {
 CommitResult GroupCommitter::Commit(const StepCommit& step) { return CommitAll({&step}).at(0); }
 
 std::vector<CommitResult> GroupCommitter::CommitAll(const std::vector<const StepCommit*>& steps) {
-  std::vector<std::future<CommitResult>> futures;
-  futures.reserve(steps.size());
+  auto pending = std::make_unique<Pending>();
+  pending->steps = steps;
+  std::future<std::vector<CommitResult>> result = pending->done.get_future();
   {
     std::lock_guard lock(mutex_);
-    for (const StepCommit* step : steps) {
-      auto pending = std::make_unique<Pending>();
-      pending->step = step;
-      futures.push_back(pending->done.get_future());
-      queue_.push_back(std::move(pending));
-    }
+    queue_.push_back(std::move(pending));
   }
-  if (steps.size() > 1)
-    wake_.notify_all();
-  else
-    wake_.notify_one();
-  std::vector<CommitResult> results;
-  results.reserve(steps.size());
-  std::exception_ptr first_failure;
-  for (auto& f : futures) {
-    try {
-      results.push_back(f.get());
-    } catch (const StoreError&) {
-      if (!first_failure) first_failure = std::current_exception();
-      results.push_back(AlreadyConsumed{});  // a placeholder: the caller gets the error instead
-    }
-  }
-  if (first_failure) std::rethrow_exception(first_failure);
-  return results;
+  wake_.notify_one();
+  return result.get();
 }
 
 std::int64_t GroupCommitter::steps_committed() const {
@@ -72,14 +52,20 @@ std::vector<std::unique_ptr<GroupCommitter::Pending>> GroupCommitter::TakeBatch(
     std::unique_lock<std::mutex>&) {
   std::vector<std::unique_ptr<Pending>> batch;
   std::set<WorkflowId> in_batch;
-  for (auto it = queue_.begin();
-       it != queue_.end() && static_cast<int>(batch.size()) < max_batch_;) {
+  std::size_t steps = 0;
+  for (auto it = queue_.begin(); it != queue_.end() && steps < std::size_t(max_batch_);) {
+    const Pending& p = **it;
     // A second step of the same workflow waits for the next batch: within one statement it
-    // could not see the first step's version bump.
-    if (!in_batch.insert((*it)->step->workflow_id).second) {
+    // could not see the first step's version bump. A unit that would overflow the batch waits
+    // too, unless it comes first (then it goes alone, however large).
+    bool waits = !batch.empty() && steps + p.steps.size() > std::size_t(max_batch_);
+    for (const StepCommit* s : p.steps) waits = waits || in_batch.count(s->workflow_id) > 0;
+    if (waits) {
       ++it;
       continue;
     }
+    for (const StepCommit* s : p.steps) in_batch.insert(s->workflow_id);
+    steps += p.steps.size();
     batch.push_back(std::move(*it));
     it = queue_.erase(it);
   }
@@ -95,7 +81,7 @@ void GroupCommitter::Run(std::unique_ptr<WorkflowStore> store) {
     lock.unlock();
     CommitBatch(*store, batch);
     lock.lock();
-    steps_committed_ += static_cast<std::int64_t>(batch.size());
+    for (const auto& p : batch) steps_committed_ += static_cast<std::int64_t>(p->steps.size());
     commits_ += 1;
   }
 }
@@ -103,11 +89,14 @@ void GroupCommitter::Run(std::unique_ptr<WorkflowStore> store) {
 void GroupCommitter::CommitBatch(WorkflowStore& store,
                                  std::vector<std::unique_ptr<Pending>>& batch) {
   std::vector<const StepCommit*> steps;
-  steps.reserve(batch.size());
-  for (auto& p : batch) steps.push_back(p->step);
+  for (auto& p : batch) steps.insert(steps.end(), p->steps.begin(), p->steps.end());
   try {
     std::vector<CommitResult> results = store.CommitStepsInPlace(steps, clock_.Now());
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
+    auto next = results.begin();
+    for (auto& p : batch) {
+      p->done.set_value(std::vector<CommitResult>(next, next + p->steps.size()));
+      next += p->steps.size();
+    }
     return;
   } catch (const StoreError&) {
     if (batch.size() == 1) {
@@ -115,11 +104,11 @@ void GroupCommitter::CommitBatch(WorkflowStore& store,
       return;
     }
   }
-  // The batch failed as a whole (e.g. one step broke a constraint): commit one by one so only
-  // the guilty step fails.
+  // The batch failed as a whole (e.g. one step broke a constraint): commit each caller's unit on
+  // its own so only the guilty one fails.
   for (auto& p : batch) {
     try {
-      p->done.set_value(store.CommitStep(*p->step, clock_.Now()));
+      p->done.set_value(store.CommitStepsInPlace(p->steps, clock_.Now()));
     } catch (const StoreError&) {
       p->done.set_exception(std::current_exception());
     }

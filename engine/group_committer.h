@@ -22,7 +22,8 @@ namespace o2c {
 class GroupCommitter {
  public:
   // Starts `threads` committer threads; each calls `open_store` once for its own connection.
-  // A batch holds at most `max_batch` steps and never two steps of one workflow.
+  // A batch holds at most `max_batch` steps (or one larger unit of CommitAll alone) and never two
+  // steps of one workflow.
   GroupCommitter(std::function<std::unique_ptr<WorkflowStore>()> open_store, const Clock& clock,
                  int threads, int max_batch);
   // Commits what is queued, then stops the threads.
@@ -32,10 +33,9 @@ class GroupCommitter {
   // failed for this step; a failing step never makes the other steps of its batch fail. The
   // committer reads `step` in place (the caller is blocked meanwhile), never copying it.
   CommitResult Commit(const StepCommit& step);
-  // Commit for several steps of DIFFERENT workflows, queued together: blocks until each is
-  // durable or refused; results in input order. They may be committed in different batches, so
-  // when one step fails the others still stand, and the first StoreError is thrown once all are
-  // done (a caller that retries them one by one finds those already committed consumed).
+  // Commit for several steps of DIFFERENT workflows, as one unit: they are committed in one
+  // statement (possibly with other callers' steps) or, if that statement fails, not at all, as
+  // WorkflowStore::CommitSteps promises. Results in input order.
   std::vector<CommitResult> CommitAll(const std::vector<const StepCommit*>& steps);
 
   // Steps committed and commits made so far (their ratio is the mean batch size).
@@ -44,8 +44,8 @@ class GroupCommitter {
 
  private:
   struct Pending {
-    const StepCommit* step;  // the blocked caller's
-    std::promise<CommitResult> done;
+    std::vector<const StepCommit*> steps;  // the blocked caller's; one unit, never split
+    std::promise<std::vector<CommitResult>> done;
   };
   void Run(std::unique_ptr<WorkflowStore> store);
   std::vector<std::unique_ptr<Pending>> TakeBatch(std::unique_lock<std::mutex>& lock);

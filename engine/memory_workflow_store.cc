@@ -204,9 +204,10 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
                   : (c->status == "succeeded" ? std::optional<Json>(Json::object()) : std::nullopt);
     if (c->last_error) t.last_error = c->last_error;
     t.lease_expires_at.reset();
+    const TimePoint finished = std::min(c->finished_at.value_or(now), now);
     RecordAttemptLocked({t.id, 1, t.attempt, c->lease_owner,
-                         std::min(c->started_at.value_or(now), now), now, c->status, c->last_error,
-                         c->error_class});
+                         std::min(c->started_at.value_or(finished), finished), finished, c->status,
+                         c->last_error, c->error_class});
   }
   if (s.fired_timer_id) timers_[*s.fired_timer_id].fired = true;
   if (s.consumed_event_id) events_[*s.consumed_event_id].processed = true;

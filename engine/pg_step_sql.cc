@@ -17,7 +17,7 @@ WITH step AS (
     i int, workflow_id bigint, expected_version bigint, state text, status text, context jsonb,
     attention_reason text, n_transitions int, event_id bigint, timer_id bigint, task_id bigint,
     lease_owner text, task_status text, task_result jsonb, task_error text,
-    task_started_at timestamptz, task_error_class text)
+    task_started_at timestamptz, task_finished_at timestamptz, task_error_class text)
 ),
 wf AS (
   UPDATE workflows w
@@ -162,9 +162,9 @@ new_events AS (
 // The completed task and, from what that update returns (so only for a task it finished), the
 // attempt that ended: succeeded, failed or dead, as the task now is, numbered by the task row's
 // count (the lease is held, so it is this lease's); AttemptRoundSql gives its round.
-// The outcome must never be refused over its history row: least() because started_at is the
-// worker's clock and `now` may be another's (the group committer's); ON CONFLICT because a row
-// for the same attempt could only come from the same lease's outcome racing itself.
+// The outcome must never be refused over its history row: least() because the call's times are
+// the worker's clock and `now` may be another's (the group committer's); ON CONFLICT because a
+// row for the same attempt could only come from the same lease's outcome racing itself.
 constexpr const char* kTaskCompletionCte = R"sql(,
 finished_task AS (
   UPDATE tasks k SET status = s.task_status, result = s.task_result,
@@ -177,9 +177,10 @@ finished_task AS (
 finished_attempt AS (
   INSERT INTO task_attempts (task_id, round, attempt, worker, started_at, finished_at, outcome,
                              error, error_class)
-  SELECT f.id, %ROUND%, f.attempt, s.lease_owner, least(coalesce(s.task_started_at, $1), $1), $1,
-         s.task_status, s.task_error, s.task_error_class
-    FROM step s JOIN finished_task f ON f.id = s.task_id
+  SELECT f.id, %ROUND%, f.attempt, s.lease_owner, least(coalesce(s.task_started_at, e.at), e.at),
+         e.at, s.task_status, s.task_error, s.task_error_class
+    FROM step s JOIN finished_task f ON f.id = s.task_id,
+         LATERAL (SELECT least(coalesce(s.task_finished_at, $1), $1) AS at) e
   ON CONFLICT (task_id, round, attempt) DO NOTHING
 ))sql";
 
@@ -356,6 +357,7 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
           c->result ? *c->result : (c->status == "succeeded" ? Json::object() : Json());
       row["task_error"] = OptionalString(c->last_error);
       if (c->started_at) row["task_started_at"] = FormatTimestamp(*c->started_at);
+      if (c->finished_at) row["task_finished_at"] = FormatTimestamp(*c->finished_at);
       row["task_error_class"] = OptionalString(c->error_class);
     }
     // The context goes into the row's text, not into `row`: it is the workflow's whole document,

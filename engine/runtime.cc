@@ -269,18 +269,33 @@ int Runtime::ProcessEvents(int limit) {
     firsts.push_back(
         {e.workflow_id, {e.event, e.payload}, std::move(consume), ActorForSource(e.source), &e});
   }
-  ApplyTogether(firsts);
+  Failures failures;
+  ApplyTogether(firsts, failures);
+  failures.Rethrow();
   return static_cast<int>(firsts.size());
 }
 
-void Runtime::ApplyTogether(std::vector<Input>& inputs) {
+void Runtime::Failures::Apply(Runtime& runtime, const Input& in) {
+  try {
+    runtime.Apply(in);
+  } catch (const StoreError&) {
+    if (!first) first = std::current_exception();
+    workflows.insert(in.workflow_id);
+  }
+}
+
+void Runtime::Failures::Rethrow() const {
+  if (first) std::rethrow_exception(first);
+}
+
+void Runtime::ApplyTogether(std::vector<Input>& inputs, Failures& failures) {
   if (inputs.size() < 2) {
-    for (Input& in : inputs) Apply(in);
+    for (const Input& in : inputs) failures.Apply(*this, in);
     return;
   }
   // Several workflows: one load and one statement for all of them (WorkflowStore::CommitSteps).
-  // Anything unusual — a workflow gone, an event to defer, a version conflict — takes the
-  // one-input path, which reloads and decides again.
+  // Anything unusual — a workflow gone, an event to defer, a version conflict, a failed
+  // statement — takes the one-input path after the batch, which reloads and decides again.
   std::map<WorkflowId, WorkflowRecord> loaded;
   std::vector<WorkflowId> to_load;
   for (const Input& in : inputs) {
@@ -293,18 +308,18 @@ void Runtime::ApplyTogether(std::vector<Input>& inputs) {
     for (WorkflowRecord& w : store_.LoadWorkflows(to_load)) loaded.emplace(w.id, std::move(w));
   const TimePoint now = clock_.Now();
   std::vector<StepCommit> steps;
-  std::vector<Input*> stepped;
+  std::vector<const Input*> stepped, alone;
   int claiming = 0;  // steps of this batch that claim their tasks
-  for (Input& in : inputs) {
+  for (const Input& in : inputs) {
     auto it = loaded.find(in.workflow_id);
     if (it == loaded.end()) {
-      Apply(in);
+      alone.push_back(&in);
       continue;
     }
     if (options_.on_dispatch) options_.on_dispatch(in.workflow_id);
     Decision d = Decide(it->second, in.event, in.consume, in.actor, in.deferrable, now);
     if (d.defer_reason) {
-      Apply(in);
+      alone.push_back(&in);
       continue;
     }
     MaybeClaim(d.step, claiming);
@@ -312,34 +327,26 @@ void Runtime::ApplyTogether(std::vector<Input>& inputs) {
     steps.push_back(std::move(d.step));
     stepped.push_back(&in);
   }
-  if (steps.empty()) return;
-  std::vector<CommitResult> results;
-  try {
-    results = store_.CommitSteps(steps, now);
-  } catch (const StoreError&) {
-    // A step broke a constraint, failing its statement: one by one, so only the guilty input
-    // fails, as it would have alone, and the others land. (Through a GroupCommitStore they may
-    // have committed already; applied again, they find their input consumed.)
-    std::exception_ptr failure;
-    for (Input* in : stepped) {
-      try {
-        Apply(*in);
-      } catch (const StoreError&) {
-        if (!failure) failure = std::current_exception();
-      }
+  if (!steps.empty()) {
+    std::vector<CommitResult> results;
+    try {
+      results = store_.CommitSteps(steps, now);
+    } catch (const StoreError&) {
+      // A step broke a constraint and the statement wrote nothing: one by one, so only the
+      // guilty input fails, as it would have alone, and the others land.
+      alone.insert(alone.end(), stepped.begin(), stepped.end());
     }
-    if (failure) std::rethrow_exception(failure);
-    return;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (const auto* c = std::get_if<Committed>(&results[i])) {
+        const WorkflowId id = steps[i].workflow_id;
+        AfterCommit(id, steps[i], *c);
+        Remember(std::move(loaded[id]), std::move(steps[i]), c->version);
+      } else if (std::holds_alternative<VersionConflict>(results[i])) {
+        alone.push_back(stepped[i]);
+      }  // AlreadyConsumed: another worker applied this input; nothing to do
+    }
   }
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (const auto* c = std::get_if<Committed>(&results[i])) {
-      const WorkflowId id = steps[i].workflow_id;
-      AfterCommit(id, steps[i], *c);
-      Remember(std::move(loaded[id]), std::move(steps[i]), c->version);
-    } else if (std::holds_alternative<VersionConflict>(results[i])) {
-      Apply(*stepped[i]);
-    }  // AlreadyConsumed: another worker applied this input; nothing to do
-  }
+  for (const Input* in : alone) failures.Apply(*this, *in);
 }
 
 int Runtime::FireDueTimers(int limit) {

@@ -19,9 +19,11 @@
 #pragma once
 
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -121,14 +123,16 @@ class Runtime {
 
   // Runs the tasks this runtime's steps claimed, then (when fewer than `limit`) leases more due
   // tasks, up to `limit` in all; runs each with `executor` and commits each outcome with the step
-  // it causes. Outcomes of quick calls are committed together (ApplyTogether): they are held
-  // while further calls run until kOutcomeHold has passed since the oldest one's call started
-  // (so a slow call's outcome is committed before the next call). Returns how many
-  // tasks it took (run, deferred by the gate, or given back because `stopping` said so).
+  // it causes. Outcomes of quick calls are committed together (ApplyTogether): before each call,
+  // the outcomes held so far are committed once kOutcomeHold has passed since the oldest one's
+  // call started, so after a slow call its outcome is committed before the next call; only a
+  // quick call's outcome followed by a slow call waits for that call (the next call's duration
+  // is not known in advance). Returns how many tasks it took (run, deferred by the gate, or
+  // given back because `stopping` said so).
   int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
   // Why 5 ms: an in-process or loopback call takes well under it, so a batch of them commits as
   // one statement; a real downstream's call takes longer, so each outcome commits before the
-  // next call starts, as if nothing were batched, and no saga waits on another's call.
+  // next call starts, as if nothing were batched.
   static constexpr std::chrono::milliseconds kOutcomeHold{5};
 
   // Gives the tasks claimed and not yet run back, unattempted and due at once (shutdown). A
@@ -169,11 +173,19 @@ class Runtime {
   StepResult Apply(const Input& in) {
     return Apply(in.workflow_id, in.event, in.consume, in.actor, in.deferrable);
   }
+  // StoreErrors of inputs applied one by one: the first is kept to be raised once the others
+  // have been applied, so one bad input does not strand the rest.
+  struct Failures {
+    std::exception_ptr first;
+    std::set<WorkflowId> workflows;  // whose input failed
+    void Apply(Runtime& runtime, const Input& in);
+    void Rethrow() const;
+  };
   // Applies inputs for DISTINCT workflows: loads the ones not kept with one LoadWorkflows and
   // commits their steps with one CommitSteps, each on its own version check; an input that
   // cannot go that way (workflow gone, event to defer, conflict, failed statement) is applied
-  // alone. Exactly what applying them one by one would do, in fewer round trips.
-  void ApplyTogether(std::vector<Input>& inputs);
+  // alone afterwards. Exactly what applying them one by one would do, in fewer round trips.
+  void ApplyTogether(std::vector<Input>& inputs, Failures& failures);
   std::chrono::milliseconds DeferDelay(int deferrals) const;
   // What `event` does to `w`: a step to commit (rejected or not), or a reason to defer it.
   struct Decision {

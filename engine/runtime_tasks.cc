@@ -100,21 +100,13 @@ void Runtime::ApplyOutcomes(std::vector<Input>& outcomes) {
   std::set<WorkflowId> seen;
   for (Input& in : outcomes)
     (seen.insert(in.workflow_id).second ? firsts : later).push_back(std::move(in));
-  // A failing input (StoreError) must not strand the outcomes after it: their calls were made.
-  std::exception_ptr failure;
-  try {
-    ApplyTogether(firsts);
-  } catch (const StoreError&) {
-    failure = std::current_exception();
-  }
-  for (const Input& in : later) {
-    try {
-      Apply(in);
-    } catch (const StoreError&) {
-      if (!failure) failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+  Failures failures;
+  ApplyTogether(firsts, failures);
+  // A workflow whose earlier outcome failed gets no later one now: it would be applied out of
+  // order. Its task stays leased and is called again (same key) once the lease expires.
+  for (const Input& in : later)
+    if (!failures.workflows.count(in.workflow_id)) failures.Apply(*this, in);
+  failures.Rethrow();
 }
 
 std::optional<Runtime::Input> Runtime::TakeOutcome(const TaskRecord& task,
@@ -125,6 +117,7 @@ std::optional<Runtime::Input> Runtime::TakeOutcome(const TaskRecord& task,
   done.task_id = task.id;
   done.lease_owner = options_.worker_id;
   done.started_at = started_at;
+  done.finished_at = clock_.Now();  // not the commit's time: outcomes may be held (RunTasks)
   if (const auto* ok = std::get_if<activities::Succeeded>(&outcome)) {
     done.status = "succeeded";
     done.result = ok->result;

@@ -157,6 +157,9 @@ struct TaskCompletion {
   // The attempt number is not a field: the store takes the task row's count, which is this
   // lease's while the lease is held (and the commit fails unless it is).
   std::optional<TimePoint> started_at;
+  // When the call returned (the worker's clock). Empty: the commit's `now`; later than `now` is
+  // recorded as `now`. Set, the attempt's duration excludes the wait for the commit.
+  std::optional<TimePoint> finished_at;
   std::optional<std::string> error_class;  // permanent | conflict | exhausted ...
 };
 

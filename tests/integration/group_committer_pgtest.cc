@@ -83,12 +83,13 @@ TEST(GroupCommitter, AFailingStepDoesNotFailItsBatch) {
   EXPECT_EQ(ok.load(), (kThreads - 1) * 20);
 }
 
-TEST(GroupCommitter, StepsHandedInTogetherLandEachOnItsOwnAndAFailingOneFailsAlone) {
+TEST(GroupCommitter, StepsHandedInTogetherCommitAsOneUnitOrNotAtAll) {
   ResetSharedDatabase();
   SystemClock clock;
   PgWorkflowStore setup(SharedDatabaseDsn());
+  // max_batch 1: a unit of three still goes as one statement, alone.
   GroupCommitter committer([] { return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn()); },
-                           clock, 2, 32);
+                           clock, 2, 1);
   std::vector<StepCommit> steps(4);
   for (int i = 0; i < 4; ++i) {
     steps[i].workflow_id =
@@ -98,19 +99,20 @@ TEST(GroupCommitter, StepsHandedInTogetherLandEachOnItsOwnAndAFailingOneFailsAlo
     steps[i].status = "waiting";
     steps[i].transitions.push_back({"x", "tick", "x"});
   }
-  steps[3].expected_version = 7;  // stale
+  steps[1].expected_version = 7;  // stale
   std::vector<CommitResult> results = committer.CommitAll({&steps[0], &steps[1], &steps[3]});
   ASSERT_EQ(results.size(), 3u);
   EXPECT_TRUE(std::holds_alternative<Committed>(results[0]));
-  EXPECT_TRUE(std::holds_alternative<Committed>(results[1]));
-  EXPECT_TRUE(std::holds_alternative<VersionConflict>(results[2]));
+  EXPECT_TRUE(std::holds_alternative<VersionConflict>(results[1]));
+  EXPECT_TRUE(std::holds_alternative<Committed>(results[2]));
+  EXPECT_EQ(committer.commits(), 1);
 
   steps[2].status = "needs_attention";  // breaks workflows_attention_has_reason
   steps[0].expected_version = 1;
   EXPECT_THROW(committer.CommitAll({&steps[0], &steps[2]}), StoreError);
-  EXPECT_EQ(setup.LoadWorkflow(steps[0].workflow_id)->version, 2) << "committed all the same";
+  EXPECT_EQ(setup.LoadWorkflow(steps[0].workflow_id)->version, 1) << "nothing of the unit";
   EXPECT_EQ(setup.LoadWorkflow(steps[2].workflow_id)->version, 0);
-  EXPECT_EQ(setup.LoadWorkflow(steps[1].workflow_id)->version, 1);
+  EXPECT_EQ(setup.Transitions(steps[0].workflow_id).size(), 1u);
 }
 
 }  // namespace

@@ -123,6 +123,20 @@ TEST_F(TaskAttemptsTest, APermanentFailureIsOneFailedAttemptWithItsClass) {
   EXPECT_EQ(One("SELECT status FROM tasks WHERE activity = 'wms.create_fulfillment'"), "failed");
 }
 
+TEST_F(TaskAttemptsTest, OutcomesCommittedTogetherKeepTheirCallsOwnTimes) {
+  // Two quick calls in one batch: the first outcome is held until the second call is done
+  // (Runtime::kOutcomeHold), and still records its own 2 ms, not the 4 ms until the commit.
+  executor_.SetScript("erp.resolve_items", Takes(2, Permanent{"422: unknown SKU", "permanent"}));
+  StartOrder(5003);
+  StartOrder(5004);
+  runtime_->ProcessEvents();
+  clock_.Advance(milliseconds(1));
+  EXPECT_EQ(runtime_->RunTasks(executor_, 2), 2);
+  EXPECT_EQ(Attempts("erp.resolve_items"),
+            (Table{{"1", "1", "w1", "failed", "422: unknown SKU", "permanent", "2", "t", "t"},
+                   {"1", "1", "w1", "failed", "422: unknown SKU", "permanent", "2", "t", "t"}}));
+}
+
 TEST_F(TaskAttemptsTest, ExhaustedRetriesAreRetryRowsThenADeadOne) {
   executor_.SetScript("erp.resolve_items", Takes(10, RetryAfter{milliseconds(0), "503: ERP down"}));
   StartOrder(5003);

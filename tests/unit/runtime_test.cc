@@ -139,7 +139,8 @@ class CountingStore : public MemoryWorkflowStore {
  public:
   CommitResult CommitStep(const StepCommit& step, TimePoint now) override {
     ++singles;
-    if (step.workflow_id == poisoned) throw StoreError("this step breaks a constraint");
+    if (step.workflow_id == poisoned || step.workflow_id == poisoned_alone)
+      throw StoreError("this step breaks a constraint");
     return MemoryWorkflowStore::CommitStep(step, now);
   }
   std::vector<CommitResult> CommitSteps(const std::vector<StepCommit>& steps,
@@ -181,8 +182,9 @@ class CountingStore : public MemoryWorkflowStore {
   int loads = 0;
   std::vector<std::size_t> batch_sizes;
   std::optional<WorkflowId> bump_before_batch;
-  bool fail_batches = false;  // as a statement with one bad step fails whole
-  WorkflowId poisoned = -1;   // every step of this workflow breaks a constraint
+  bool fail_batches = false;       // as a statement with one bad step fails whole
+  WorkflowId poisoned = -1;        // every step of this workflow breaks a constraint
+  WorkflowId poisoned_alone = -1;  // ... but only when committed alone (CommitStep)
 };
 
 // Runtime::ProcessEvents over several workflows at once.
@@ -373,6 +375,18 @@ TEST_F(ClaimTest, ClaimedTasksRunWithoutALeaseQueryAndTheRestAreLeasedOldestFirs
   WorkflowId fifth = StartOrders(1, 5).at(0);
   ASSERT_EQ(runtime.ProcessEvents(), 1);
   EXPECT_EQ(TaskOf(fifth).status, "leased");
+}
+
+TEST_F(ClaimTest, AConflictWhoseRetryFailsDoesNotLoseTheClaimsOfTheStepsAfterIt) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  store.bump_before_batch = ids[0];  // its step conflicts: applied again alone, and that fails
+  store.poisoned_alone = ids[0];
+  EXPECT_THROW(runtime.ProcessEvents(), StoreError);
+  EXPECT_EQ(store.Transitions(ids[1]).size(), 1u);
+  EXPECT_EQ(TaskOf(ids[1]).status, "leased") << "claimed";
+  EXPECT_EQ(runtime.RunTasks(executor, 1), 1);
+  EXPECT_EQ(store.leases, 0) << "the claim was kept and run";
+  EXPECT_EQ(TaskOf(ids[1]).status, "failed");
 }
 
 TEST_F(ClaimTest, ClaimedTasksNotRunAreGivenBackUnattempted) {
