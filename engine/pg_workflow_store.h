@@ -59,6 +59,10 @@ class PgWorkflowStore final : public WorkflowStore {
   std::vector<OperatorActionRecord> OperatorActions(std::optional<WorkflowId> id) override;
 
  private:
+  // CommitStepsInPlace with the steps in the order given (the statement locks their workflows
+  // in that order).
+  std::vector<CommitResult> CommitStepsInOrder(const std::vector<const StepCommit*>& steps,
+                                               TimePoint now);
   struct Connection;  // wraps pqxx::connection, so libpqxx stays out of this header
   std::unique_ptr<Connection> connection_;
 };
