@@ -38,8 +38,8 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
   std::vector<Input> outcomes;  // of calls made, not yet applied
   TimePoint oldest_call{};      // when the call of outcomes.front() started
   auto apply_outcomes = [&] {
-    std::vector<Input> batch =
-        std::exchange(outcomes, {});  // taken first: once only, even if it throws
+    // Taken out first, so that they are applied once only, even if applying throws.
+    std::vector<Input> batch = std::exchange(outcomes, {});
     ApplyOutcomes(batch);
   };
   try {
