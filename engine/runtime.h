@@ -127,8 +127,9 @@ class Runtime {
   // the outcomes held so far are committed once kOutcomeHold has passed since the oldest one's
   // call started, so after a slow call its outcome is committed before the next call; only a
   // quick call's outcome followed by a slow call waits for that call (the next call's duration
-  // is not known in advance). Returns how many tasks it took (run, deferred by the gate, or
-  // given back because `stopping` said so).
+  // is not known in advance). If a commit fails, the tasks not yet called are given back
+  // unattempted, the outcomes of the calls made are applied, and the error is raised. Returns
+  // how many tasks it took (run, deferred by the gate, or given back because `stopping` said so).
   int RunTasks(activities::ActivityExecutor& executor, int limit = 32);
   // Why 5 ms: an in-process or loopback call takes well under it, so a batch of them commits as
   // one statement; a real downstream's call takes longer, so each outcome commits before the

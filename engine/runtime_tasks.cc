@@ -42,8 +42,10 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
     std::vector<Input> batch = std::exchange(outcomes, {});
     ApplyOutcomes(batch);
   };
+  std::size_t first_uncalled = 0;  // tasks from here on were not called (yet)
   try {
-    for (const TaskRecord& task : tasks) {
+    for (std::size_t i = 0; i < tasks.size(); first_uncalled = ++i) {
+      const TaskRecord& task = tasks[i];
       if (options_.stopping && options_.stopping()) {
         // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.
         store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
@@ -78,6 +80,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
       // The attempt's start, recorded with its outcome (task_attempts): taken after the gate, so
       // the duration is the call's own.
       const TimePoint started_at = clock_.Now();
+      first_uncalled = i + 1;
       activities::Outcome outcome = executor.Execute(call);
       if (options_.gate) options_.gate->Record(call, outcome, clock_.Now());
       if (std::optional<Input> in = TakeOutcome(task, outcome, started_at)) {
@@ -86,8 +89,15 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
       }
     }
   } catch (...) {
-    // Calls were made: their outcomes go in before the error does (a failing store throws
-    // again, and the leases expire as after a crash).
+    // The tasks not called go back unattempted, as on `stopping`, rather than wait out their
+    // leases; the outcomes of the calls made go in before the error does. A failing store
+    // fails these too, and then the leases expire as after a crash.
+    for (std::size_t i = first_uncalled; i < tasks.size(); ++i) {
+      try {
+        store_.DeferTask(tasks[i].id, options_.worker_id, clock_.Now(), clock_.Now());
+      } catch (const StoreError&) {
+      }
+    }
     apply_outcomes();
     throw;
   }

@@ -303,6 +303,23 @@ TEST_F(OutcomeBatchTest, AnOutcomeWhoseStepFailsDoesNotStrandTheOthers) {
   EXPECT_EQ(store.Tasks(ids[2]).at(0).status, "succeeded");
 }
 
+TEST_F(OutcomeBatchTest, TasksNotYetCalledWhenAnOutcomeFailsAreGivenBackUnattempted) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  executor.SetScript("erp.resolve_items", [&](const auto&) -> std::optional<activities::Outcome> {
+    clock.Advance(Runtime::kOutcomeHold);  // so the outcome is committed before the next call
+    return std::nullopt;
+  });
+  store.poisoned = ids[0];
+  EXPECT_THROW(runtime.RunTasks(executor, 3), StoreError);
+  EXPECT_EQ(executor.calls(), 1);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(store.Tasks(ids[i]).at(0).status, "pending") << i;
+    EXPECT_EQ(store.Tasks(ids[i]).at(0).attempt, 0) << i;
+  }
+  EXPECT_EQ(store.Tasks(ids[0]).at(0).status, "leased") << "called: retried when its lease ends";
+}
+
 TEST_F(OutcomeBatchTest, TwoOutcomesOfOneWorkflowAreAppliedOneAfterTheOther) {
   const WorkflowRecord w = ClosedRefundWithTasks(
       store, clock, "shop/refunds/3",
