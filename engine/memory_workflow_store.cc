@@ -135,15 +135,8 @@ CommitResult MemoryWorkflowStore::CommitLocked(const StepCommit& s, TimePoint no
       return kv.second.idempotency_key == n.idempotency_key;
     });
     if (exists) continue;
-    TaskRecord t;
+    TaskRecord t = NewTaskRecord(w.id, n, now);
     t.id = next_id_++;
-    t.workflow_id = w.id;
-    t.activity = n.activity;
-    t.input = n.input;
-    t.idempotency_key = n.idempotency_key;
-    t.status = "pending";
-    t.max_attempts = n.max_attempts;
-    t.next_attempt_at = n.not_before.value_or(now);
     if (ClaimsTask(s, n, now)) {
       MarkClaimed(t, *s.claim_new_tasks);
       claimed.push_back(t);

@@ -244,14 +244,8 @@ std::vector<TaskRecord> ClaimedTasks(const StepCommit& step, const pqxx::field& 
   for (const NewTask& n : step.tasks) {
     auto id = by_key.find(n.idempotency_key);
     if (id == by_key.end()) continue;
-    TaskRecord t;
+    TaskRecord t = NewTaskRecord(step.workflow_id, n, now);
     t.id = id->get<TaskId>();
-    t.workflow_id = step.workflow_id;
-    t.activity = n.activity;
-    t.input = n.input;
-    t.idempotency_key = n.idempotency_key;
-    t.max_attempts = n.max_attempts;
-    t.next_attempt_at = n.not_before.value_or(now);
     MarkClaimed(t, *step.claim_new_tasks);
     claimed.push_back(std::move(t));
   }
@@ -262,6 +256,7 @@ std::vector<TaskRecord> ClaimedTasks(const StepCommit& step, const pqxx::field& 
 
 std::vector<CommitResult> PgWorkflowStore::CommitStepsInPlace(
     const std::vector<const StepCommit*>& steps, TimePoint now) {
+  if (steps.size() < 2) return CommitStepsInOrder(steps, now);  // most commits: nothing to order
   // Why by workflow id: a step statement locks its workflows' rows one after the other, in the
   // order of its steps. Two statements running at once (group committers, a loop's own) that
   // hold two workflows in opposite orders deadlock, and Postgres breaks that only after

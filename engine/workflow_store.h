@@ -227,6 +227,20 @@ inline bool ClaimsTask(const StepCommit& step, const NewTask& task, TimePoint no
   return step.claim_new_tasks && task.not_before.value_or(now) <= now;
 }
 
+// The task row `n` becomes when workflow `workflow_id`'s step commits at `now`: pending, due at
+// its not_before or at once (ids and `compensates` are the store's to fill in).
+inline TaskRecord NewTaskRecord(WorkflowId workflow_id, const NewTask& n, TimePoint now) {
+  TaskRecord t;
+  t.workflow_id = workflow_id;
+  t.activity = n.activity;
+  t.input = n.input;
+  t.idempotency_key = n.idempotency_key;
+  t.status = "pending";
+  t.max_attempts = n.max_attempts;
+  t.next_attempt_at = n.not_before.value_or(now);
+  return t;
+}
+
 // `t` as a claim leaves it: leased to the claimer, its first attempt (as LeaseTasks would).
 inline void MarkClaimed(TaskRecord& t, const TaskClaim& claim) {
   t.status = "leased";
