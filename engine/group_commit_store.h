@@ -85,6 +85,10 @@ class GroupCommitStore final : public WorkflowStore {
                                      int shards = 1) override {
     return inner_.DueEvents(now, limit, shard, shards);
   }
+  DueEventsAndWorkflows DueEventsWithWorkflows(TimePoint now, int limit, int shard = 0,
+                                               int shards = 1) override {
+    return inner_.DueEventsWithWorkflows(now, limit, shard, shards);
+  }
   CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
                           std::int64_t expected_version, TimePoint not_before,
                           const std::string& reason, TimePoint now) override {

@@ -1,6 +1,7 @@
 #include "engine/memory_workflow_store.h"
 
 #include <algorithm>
+#include <set>
 
 namespace o2c {
 namespace {
@@ -339,6 +340,24 @@ std::vector<EventRecord> MemoryWorkflowStore::PendingEvents(std::optional<Workfl
 std::vector<EventRecord> MemoryWorkflowStore::DueEvents(TimePoint now, int limit, int shard,
                                                         int shards) {
   std::lock_guard lock(mutex_);
+  return DueEventsLocked(now, limit, shard, shards);
+}
+
+DueEventsAndWorkflows MemoryWorkflowStore::DueEventsWithWorkflows(TimePoint now, int limit,
+                                                                  int shard, int shards) {
+  std::lock_guard lock(mutex_);  // one lock: what Postgres reads in one statement
+  DueEventsAndWorkflows due{DueEventsLocked(now, limit, shard, shards), {}};
+  std::set<WorkflowId> seen;
+  for (const EventRecord& e : due.events) {
+    auto w = workflows_.find(e.workflow_id);
+    if (w != workflows_.end() && seen.insert(e.workflow_id).second)
+      due.workflows.push_back(w->second);
+  }
+  return due;
+}
+
+std::vector<EventRecord> MemoryWorkflowStore::DueEventsLocked(TimePoint now, int limit, int shard,
+                                                              int shards) const {
   std::vector<EventRecord> out;
   for (const auto& [id, e] : events_) {
     if (static_cast<int>(out.size()) >= limit) break;

@@ -33,6 +33,8 @@ class MemoryWorkflowStore : public WorkflowStore {
                                          int shard = 0, int shards = 1) override;
   std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
                                      int shards = 1) override;
+  DueEventsAndWorkflows DueEventsWithWorkflows(TimePoint now, int limit, int shard = 0,
+                                               int shards = 1) override;
   CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
                           std::int64_t expected_version, TimePoint not_before,
                           const std::string& reason, TimePoint now) override;
@@ -63,6 +65,7 @@ class MemoryWorkflowStore : public WorkflowStore {
   std::optional<Duplicate> SeenLocked(const InboxDelivery& delivery) const;
   std::int64_t InsertDeliveryLocked(const InboxDelivery& delivery, TimePoint now);
   void RecordAttemptLocked(TaskAttemptRecord attempt);
+  std::vector<EventRecord> DueEventsLocked(TimePoint now, int limit, int shard, int shards) const;
 
   std::mutex mutex_;
   std::map<WorkflowId, WorkflowRecord> workflows_;

@@ -114,6 +114,12 @@ const char* kDueEvents =
     "          AND ($3 = 1 OR workflow_id % $3 = $4) ORDER BY id LIMIT $2)) e"
     " ORDER BY id LIMIT $2";
 #undef O2C_EVENT_COLUMNS
+// The same events, each followed by its workflow's columns (NULL when it is gone): columns 0-8 as
+// ReadEvent reads them, 9-20 as ReadWorkflowRow does.
+const std::string kDueEventsWithWorkflows =
+    std::string("SELECT ev.*, wf.* FROM (") + kDueEvents + ") ev LEFT JOIN LATERAL (SELECT " +
+    kWorkflowColumns + " FROM workflows WHERE id = ev.workflow_id) wf ON true ORDER BY ev.id";
+constexpr int kEventColumnCount = 9;
 
 // Why lock the workflow row (FOR SHARE): the deferral was decided on the state at
 // expected_version; a step committing concurrently makes the lock wait and the re-check of the
@@ -163,6 +169,7 @@ PgWorkflowStore::PgWorkflowStore(const std::string& dsn) {
     c.prepare("pending_events_of", kPendingEventsOf);
     c.prepare("pending_events_all", kPendingEventsAll);
     c.prepare("due_events", kDueEvents);
+    c.prepare("due_events_with_workflows", kDueEventsWithWorkflows);
     c.prepare("defer_event", kDeferEvent);
     c.prepare("enqueue_event", kEnqueueEvent);
     PrepareRecordStatements(c);
@@ -384,6 +391,26 @@ std::vector<EventRecord> PgWorkflowStore::DueEvents(TimePoint now, int limit, in
       events.push_back(ReadEvent(row));
     }
     return events;
+  });
+}
+
+DueEventsAndWorkflows PgWorkflowStore::DueEventsWithWorkflows(TimePoint now, int limit, int shard,
+                                                              int shards) {
+  return TranslatePg("due events", [&] {
+    pqxx::nontransaction tx(connection_->db);
+    DueEventsAndWorkflows due;
+    for (const auto& row : tx.exec_prepared("due_events_with_workflows", FormatTimestamp(now),
+                                            limit, shards, shard)) {
+      due.events.push_back(ReadEvent(row));
+      const pqxx::row workflow = row.slice(kEventColumnCount, row.size());
+      if (workflow[0].is_null()) continue;
+      // A workflow with several events is on each of their rows: read it once.
+      const WorkflowId id = workflow[0].as<WorkflowId>();
+      if (std::none_of(due.workflows.begin(), due.workflows.end(),
+                       [id](const WorkflowRecord& w) { return w.id == id; }))
+        due.workflows.push_back(ReadWorkflowRow(workflow));
+    }
+    return due;
   });
 }
 

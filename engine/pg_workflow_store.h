@@ -43,6 +43,8 @@ class PgWorkflowStore final : public WorkflowStore {
                                          int shard = 0, int shards = 1) override;
   std::vector<EventRecord> DueEvents(TimePoint now, int limit, int shard = 0,
                                      int shards = 1) override;
+  DueEventsAndWorkflows DueEventsWithWorkflows(TimePoint now, int limit, int shard = 0,
+                                               int shards = 1) override;
   CommitResult DeferEvent(std::int64_t event_id, WorkflowId workflow_id,
                           std::int64_t expected_version, TimePoint not_before,
                           const std::string& reason, TimePoint now) override;

@@ -26,9 +26,11 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
   constexpr auto kLeaseLookInterval = std::chrono::milliseconds(100);
   std::vector<TaskRecord> tasks = std::exchange(claimed_, {});
   const TimePoint now = clock_.Now();
-  const bool look = tasks.empty() || left_unclaimed_ || now >= next_lease_look_;
+  const bool idle = tasks.empty() && (!options_.lease_only_when_told || look_for_tasks_);
+  const bool look = idle || left_unclaimed_ || now >= next_lease_look_;
   if (static_cast<int>(tasks.size()) < limit && look) {
     next_lease_look_ = now + kLeaseLookInterval;
+    look_for_tasks_ = false;
     const int wanted = limit - static_cast<int>(tasks.size());
     std::vector<TaskRecord> leased =
         store_.LeaseTasks(options_.worker_id, now, options_.lease_for, wanted);

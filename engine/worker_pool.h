@@ -8,11 +8,15 @@
 // `max_idle`: an idle engine asks the database one question per loop per wake instead of polling.
 // A parked loop is woken early when
 //   - this process made work for it: Wake(workflow) after an accepted webhook; after a step that
-//     made deferred events of a workflow another loop owns due (Committed::woke_deferred_events);
-//     and after a step that queued events for other workflows, children and parents, each of
-//     whose owners is woken (Committed::signalled);
+//     made deferred events of a workflow due (Committed::woke_deferred_events); and after a step
+//     that queued events for other workflows, children and parents, each of whose owners is
+//     woken (Committed::signalled);
 //   - another process did: the pool LISTENs on kWorkChannel (work_channel.h) and wakes the owner of
 //     the workflow named in the payload, or every loop for an empty one.
+// The same wakes tell a busy loop what to look at, so a round asks only what may have changed:
+// its shard's events after a wake (or every 100 ms), and — when its own steps left it no claimed
+// task to run — due tasks only after a park ran out, another process's notification, its steps
+// leaving tasks unclaimed, or every 100 ms (RuntimeOptions::lease_only_when_told).
 // A loop's handlers all run on its strand, one at a time, so its store, runtime and timer need no
 // locks; the pool has one thread per loop plus one, so wakes and notifications never wait for a
 // round to finish.
@@ -70,9 +74,11 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void Start();
-  // Wakes the loop that owns workflow `id`'s events (a parked loop runs a round at once; a busy
-  // one runs another round before it parks). Thread-safe, cheap, never blocks.
+  // Wakes the loop that owns workflow `id`'s events, for an event queued for it (a parked loop
+  // runs a round at once; a busy one runs another round before it parks). Thread-safe, cheap,
+  // never blocks.
   void Wake(WorkflowId id);
+  // Wakes every loop to look for events and tasks.
   void WakeAll();
   // Graceful stop, see above. Idempotent; blocks until the threads have joined.
   void Stop();
@@ -91,7 +97,9 @@ class WorkerPool {
   class Listener;
   void Round(Loop& loop);
   void Park(Loop& loop, std::chrono::steady_clock::duration for_at_most);
-  void WakeLoop(Loop& loop);
+  Loop& Owner(WorkflowId id);
+  // `tasks_too`: the waker may have made tasks due that no step claimed, so the loop leases too.
+  void WakeLoop(Loop& loop, bool tasks_too);
   RuntimeOptions OptionsFor(int shard);
 
   WorkerPoolOptions options_;

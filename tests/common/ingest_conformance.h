@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -353,6 +354,52 @@ TYPED_TEST_P(IngestConformance, AReturnIsFoundByTheRefundItCreated) {
   EXPECT_FALSE(this->store_->FindReturnByRefundId("9003"));
 }
 
+TYPED_TEST_P(IngestConformance, DueEventsComeWithTheirWorkflowsEachOnceAsTheyAreNow) {
+  auto first = std::get<Ingested>(this->store_->IngestDelivery(
+      this->Request("wh-1", "shop/orders/1", "order_received"), this->now_));
+  auto second = std::get<Ingested>(this->store_->IngestDelivery(
+      this->Request("wh-2", "shop/orders/1", "order_paid"), this->now_));
+  auto other = std::get<Ingested>(this->store_->IngestDelivery(
+      this->Request("wh-3", "shop/orders/2", "order_received"), this->now_));
+  ASSERT_EQ(first.workflow_id, second.workflow_id);
+  // Stepped once since its start, so the record read must be the stepped one.
+  WorkflowRecord w = *this->store_->LoadWorkflow(first.workflow_id);
+  StepCommit step;
+  step.workflow_id = w.id;
+  step.expected_version = w.version;
+  step.state = "validating";
+  step.status = "waiting";
+  step.context = {{"business_key", w.business_key}, {"seen", true}};
+  step.transitions.push_back({w.state, "test_step", "validating"});
+  ASSERT_TRUE(std::holds_alternative<Committed>(this->store_->CommitStep(step, this->now_)));
+
+  DueEventsAndWorkflows due = this->store_->DueEventsWithWorkflows(this->now_, 10);
+  std::vector<std::int64_t> ids, plain;
+  for (const EventRecord& e : due.events) ids.push_back(e.id);
+  for (const EventRecord& e : this->store_->DueEvents(this->now_, 10)) plain.push_back(e.id);
+  EXPECT_EQ(ids, plain);
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{first.event_id, second.event_id, other.event_id}));
+  ASSERT_EQ(due.workflows.size(), 2u) << "the workflow with two events is there once";
+  std::map<WorkflowId, WorkflowRecord> by_id;
+  for (const WorkflowRecord& r : due.workflows) by_id[r.id] = r;
+  ASSERT_TRUE(by_id.count(w.id));
+  EXPECT_EQ(by_id[w.id].version, w.version + 1);
+  EXPECT_EQ(by_id[w.id].state, "validating");
+  EXPECT_EQ(by_id[w.id].context["seen"], true);
+  EXPECT_EQ(by_id[w.id].business_key, "shop/orders/1");
+  ASSERT_TRUE(by_id.count(other.workflow_id));
+  EXPECT_EQ(by_id[other.workflow_id].state, "start");
+
+  // The limit and the shard apply as to DueEvents.
+  due = this->store_->DueEventsWithWorkflows(this->now_, 1);
+  ASSERT_EQ(due.events.size(), 1u);
+  ASSERT_EQ(due.workflows.size(), 1u);
+  EXPECT_EQ(due.workflows[0].id, w.id);
+  due = this->store_->DueEventsWithWorkflows(this->now_, 10, other.workflow_id % 2, 2);
+  for (const EventRecord& e : due.events) EXPECT_EQ(e.workflow_id % 2, other.workflow_id % 2);
+  for (const WorkflowRecord& r : due.workflows) EXPECT_EQ(r.id % 2, other.workflow_id % 2);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(IngestConformance, ADeliveryStartsItsWorkflowAndQueuesItsEventTogether,
                             ARepeatedDeliveryIsADuplicateAndWritesNothing,
                             SignalOnlyNeedsTheWorkflowAndWritesNothingWithoutIt,
@@ -363,6 +410,7 @@ REGISTER_TYPED_TEST_SUITE_P(IngestConformance, ADeliveryStartsItsWorkflowAndQueu
                             RejectedDeliveriesKeepBodyAndReasonAndRepeatsTheirVerdict,
                             ADeferredEventWaitsUntilItsTimeOrTheNextStep,
                             RetentionDropsOldBodiesAndKeepsTheRows,
-                            AReturnIsFoundByTheRefundItCreated);
+                            AReturnIsFoundByTheRefundItCreated,
+                            DueEventsComeWithTheirWorkflowsEachOnceAsTheyAreNow);
 
 }  // namespace o2c::testing

@@ -165,6 +165,11 @@ class CountingStore : public MemoryWorkflowStore {
     loads += static_cast<int>(ids.size());
     return MemoryWorkflowStore::LoadWorkflows(ids);
   }
+  DueEventsAndWorkflows DueEventsWithWorkflows(TimePoint now, int limit, int shard,
+                                               int shards) override {
+    ++due_with_workflows;
+    return MemoryWorkflowStore::DueEventsWithWorkflows(now, limit, shard, shards);
+  }
   // Steps workflow `id` as another writer would, behind the runtime's back.
   void Bump(WorkflowId id, TimePoint now) {
     WorkflowRecord w = *MemoryWorkflowStore::LoadWorkflow(id);
@@ -180,6 +185,7 @@ class CountingStore : public MemoryWorkflowStore {
   int singles = 0;
   int leases = 0;
   int loads = 0;
+  int due_with_workflows = 0;
   std::vector<std::size_t> batch_sizes;
   std::optional<WorkflowId> bump_before_batch;
   bool fail_batches = false;       // as a statement with one bad step fails whole
@@ -236,6 +242,21 @@ TEST_F(EventPassTest, AStepOfTheBatchThatLostARaceIsAppliedAgainAloneAndOnce) {
   EXPECT_EQ(store.Tasks(ids[1]).size(), 1u);
   EXPECT_EQ(store.Transitions(ids[0]).size(), 1u);
   EXPECT_TRUE(store.PendingEvents(std::nullopt, 10).empty());
+}
+
+TEST_F(EventPassTest, APassSaysWhetherItMayHaveLeftDueEventsBehind) {
+  StartOrders(3);
+  EXPECT_EQ(runtime.ProcessEvents(2), 2);
+  EXPECT_TRUE(runtime.events_left()) << "it was handed its limit";
+  EXPECT_EQ(runtime.ProcessEvents(2), 1);
+  EXPECT_FALSE(runtime.events_left());
+  // Two events of one workflow: one per pass, so the second is left for the next.
+  StartOrders(1, 10);
+  StartOrders(1, 10);
+  EXPECT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_TRUE(runtime.events_left());
+  EXPECT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_FALSE(runtime.events_left());
 }
 
 TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
@@ -418,6 +439,60 @@ TEST_F(ClaimTest, ClaimedTasksNotRunAreGivenBackUnattempted) {
   EXPECT_EQ(TaskOf(ids[0]).attempt, 1);
 }
 
+// A worker loop's runtime (RuntimeOptions::lease_only_when_told): with no claimed task to run,
+// it leases when told to, or every 100 ms, instead of every time.
+class LeaseWhenToldTest : public EventPassTest {
+ protected:
+  LeaseWhenToldTest() : EventPassTest(Options()) {}
+  static RuntimeOptions Options() {
+    RuntimeOptions o;
+    o.claim_new_tasks = 2;
+    o.lease_only_when_told = true;
+    return o;
+  }
+  void SetUp() override {
+    executor.SetScript("erp.resolve_items", [](const auto&) -> std::optional<activities::Outcome> {
+      return activities::Permanent{"422: unknown SKU"};
+    });
+  }
+  // An order stepped by another runtime, which claims nothing: its task waits due, unleased.
+  WorkflowId UnclaimedOrder(int n) {
+    Runtime other{store, clock};
+    auto order = workflows::model::OrderFromShopify(samples::ShopifyOrderJson(4000 + n));
+    WorkflowId id =
+        other.StartOrSignal("order", "shop/orders/" + std::to_string(n),
+                            {"order_received", {{"order", order.value()}}}, "webhook:shopify");
+    EXPECT_EQ(other.ProcessEvents(), 1);
+    return id;
+  }
+  activities::InProcessExecutor executor;
+};
+
+TEST_F(LeaseWhenToldTest, WithoutClaimsItLeasesWhenToldOrEvery100Ms) {
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 0);
+  EXPECT_EQ(store.leases, 1) << "a new runtime looks once";
+  StartOrders(1);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 1) << "its claim";
+  EXPECT_EQ(store.leases, 1);
+
+  WorkflowId theirs = UnclaimedOrder(2);
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 0) << "not told, and its last lease is recent";
+  EXPECT_EQ(store.leases, 1);
+  EXPECT_EQ(store.Tasks(theirs).at(0).status, "pending");
+  runtime.LookForTasks();
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 1);
+  EXPECT_EQ(store.leases, 2);
+  EXPECT_EQ(store.Tasks(theirs).at(0).status, "failed");
+
+  WorkflowId later = UnclaimedOrder(3);
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 0);
+  clock.Advance(std::chrono::milliseconds(100));
+  EXPECT_EQ(runtime.RunTasks(executor, 4), 1) << "it looks every 100 ms anyway";
+  EXPECT_EQ(store.leases, 3);
+  EXPECT_EQ(store.Tasks(later).at(0).status, "failed");
+}
+
 // A worker loop's runtime (RuntimeOptions::remember_workflows): the workflows it committed are
 // kept, and their next input is decided without a load; the version check catches a stale one.
 class KeepTest : public EventPassTest {
@@ -444,6 +519,25 @@ TEST_F(KeepTest, TheNextInputOfAWorkflowWeSteppedNeedsNoLoad) {
   EXPECT_EQ(store.loads, loads) << "decided on the order kept from the step before";
   ASSERT_EQ(Events(id).size(), 2u);
   EXPECT_EQ(store.LoadWorkflow(id)->version, 2);
+}
+
+TEST_F(KeepTest, DueEventsComeWithTheirWorkflowsSoNoneIsLoaded) {
+  std::vector<WorkflowId> ids = StartOrders(3);
+  ASSERT_EQ(runtime.ProcessEvents(), 3);
+  EXPECT_EQ(store.due_with_workflows, 1);
+  EXPECT_EQ(store.loads, 0);
+  EXPECT_EQ(store.batch_sizes, std::vector<std::size_t>{3});
+  for (WorkflowId id : ids) EXPECT_EQ(Events(id), std::vector<std::string>{"order_received"});
+}
+
+TEST_F(KeepTest, AWorkflowSteppedAfterItsEventWasReadIsLoadedAgainAndStepsOnce) {
+  std::vector<WorkflowId> ids = StartOrders(2);
+  store.bump_before_batch = ids[1];  // between reading the events and committing their steps
+  ASSERT_EQ(runtime.ProcessEvents(), 2);
+  EXPECT_EQ(store.singles, 1) << "the conflicted one, decided again alone";
+  EXPECT_EQ(store.loads, 1);
+  EXPECT_EQ(Events(ids[1]), (std::vector<std::string>{"test_bump", "order_received"}));
+  EXPECT_EQ(Events(ids[0]), std::vector<std::string>{"order_received"});
 }
 
 TEST_F(KeepTest, AKeptWorkflowSomeoneElseSteppedIsLoadedAgainAndStepsOnce) {
