@@ -220,6 +220,9 @@ void Runtime::Keep(WorkflowRecord w) {
 }
 
 void Runtime::AfterCommit(WorkflowId id, const StepCommit& step, const Committed& c) {
+  for (const NewTimer& t : step.timers) NoteScheduled(t.fire_at);
+  for (const NewTask& t : step.tasks)
+    if (t.not_before) NoteScheduled(*t.not_before);
   claimed_.insert(claimed_.end(), c.claimed.begin(), c.claimed.end());
   if (c.claimed.size() < step.tasks.size()) left_unclaimed_ = true;
   if (options_.on_committed) options_.on_committed(id, step.transitions.front().event);
@@ -239,9 +242,10 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
     TimePoint now = clock_.Now();
     Decision d = Decide(*w, event, consume, actor, deferrable, now);
     if (d.defer_reason) {
+      const TimePoint not_before = now + DeferDelay(deferrable->deferrals);
+      NoteScheduled(not_before);
       CommitResult r =
-          store_.DeferEvent(deferrable->id, id, w->version, now + DeferDelay(deferrable->deferrals),
-                            *d.defer_reason, now);
+          store_.DeferEvent(deferrable->id, id, w->version, not_before, *d.defer_reason, now);
       if (std::holds_alternative<Committed>(r)) return StepResult::kDeferred;
       if (std::holds_alternative<AlreadyConsumed>(r)) return StepResult::kAlreadyConsumed;
       continue;  // the workflow moved on: decide again on its new state

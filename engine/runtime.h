@@ -156,7 +156,15 @@ class Runtime {
   void LookForTasks() { look_for_tasks_ = true; }
 
   // When this runtime's loops next have work (WorkflowStore::NextDueAt for its shard).
-  std::optional<TimePoint> NextDueAt() { return store_.NextDueAt(options_.shard, options_.shards); }
+  std::optional<TimePoint> NextDueAt() {
+    scheduled_since_look_.reset();
+    return store_.NextDueAt(options_.shard, options_.shards);
+  }
+  // The earliest time at which something this runtime scheduled since its last NextDueAt comes
+  // due, if anything: a retry, a task given back or put off (gate, shutdown, failure), an event
+  // put back, a timer or a future task of its steps. A worker loop that reuses a recent NextDueAt
+  // answer parks until the earlier of the two, so its own work is never late (worker_pool.cc).
+  std::optional<TimePoint> scheduled_since_look() const { return scheduled_since_look_; }
 
   // Runs the three loops until none has anything to do (or `max_rounds` pass). For tests and the
   // in-process bench. Returns the number of rounds that did work.
@@ -222,6 +230,11 @@ class Runtime {
   void Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version);
   // Keeps `w` as it is (a record read with its due events, or Remember's), for the next 64 keeps.
   void Keep(WorkflowRecord w);
+  void NoteScheduled(TimePoint at) {
+    if (!scheduled_since_look_ || at < *scheduled_since_look_) scheduled_since_look_ = at;
+  }
+  // Gives a leased task back unattempted, due at `at` (WorkflowStore::DeferTask).
+  void GiveBack(TaskId task, TimePoint at);
   // Keeps what the step claimed for RunTasks, and tells the observers (RuntimeOptions).
   void AfterCommit(WorkflowId id, const StepCommit& step, const Committed& committed);
   StepCommit BuildStep(const WorkflowRecord& w, const workflows::Transition& t,
@@ -251,7 +264,8 @@ class Runtime {
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
   TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then
   bool look_for_tasks_ = true;       // LookForTasks (lease_only_when_told)
-  bool events_left_ = false;         // events_left()
+  std::optional<TimePoint> scheduled_since_look_;  // scheduled_since_look()
+  bool events_left_ = false;                       // events_left()
 };
 
 }  // namespace o2c

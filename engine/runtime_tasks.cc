@@ -9,10 +9,15 @@
 
 namespace o2c {
 
+void Runtime::GiveBack(TaskId task, TimePoint at) {
+  NoteScheduled(at);
+  store_.DeferTask(task, options_.worker_id, at, clock_.Now());
+}
+
 void Runtime::ReleaseClaimedTasks() {
   for (const TaskRecord& task : std::exchange(claimed_, {})) {
     try {
-      store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
+      GiveBack(task.id, clock_.Now());
     } catch (const StoreError&) {
       // Shutting down with the database gone: the lease expires and the task is re-leased.
     }
@@ -50,7 +55,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
       const TaskRecord& task = tasks[i];
       if (options_.stopping && options_.stopping()) {
         // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.
-        store_.DeferTask(task.id, options_.worker_id, clock_.Now(), clock_.Now());
+        GiveBack(task.id, clock_.Now());
         continue;
       }
       if (task.lease_expires_at && clock_.Now() >= *task.lease_expires_at) {
@@ -71,8 +76,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
           const auto spread =
               std::clamp(wait / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1'000));
           std::uniform_int_distribution<std::int64_t> jitter(0, spread.count());
-          store_.DeferTask(task.id, options_.worker_id,
-                           *retry_at + std::chrono::milliseconds(jitter(rng_)), clock_.Now());
+          GiveBack(task.id, *retry_at + std::chrono::milliseconds(jitter(rng_)));
           continue;
         }
       }
@@ -96,7 +100,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
     // fails these too, and then the leases expire as after a crash.
     for (std::size_t i = first_uncalled; i < tasks.size(); ++i) {
       try {
-        store_.DeferTask(tasks[i].id, options_.worker_id, clock_.Now(), clock_.Now());
+        GiveBack(tasks[i].id, clock_.Now());
       } catch (const StoreError&) {
       }
     }
@@ -146,6 +150,7 @@ std::optional<Runtime::Input> Runtime::TakeOutcome(const TaskRecord& task,
       const TimePoint now = clock_.Now();
       std::optional<std::string> error_class;
       if (!retry->error_class.empty()) error_class = retry->error_class;
+      NoteScheduled(now + wait);
       store_.RescheduleTask(task.id, options_.worker_id, now + wait, retry->error, now, started_at,
                             error_class);
       return std::nullopt;

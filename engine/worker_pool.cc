@@ -35,6 +35,14 @@ constexpr auto kTimerLookInterval = std::chrono::milliseconds(100);
 // nobody told us about waits while the loop is busy. Looking every round cost two empty queries
 // per webhook under load (28,891 event queries found 10,000 events in a 20 s `bench ingest`).
 constexpr auto kEventLookInterval = std::chrono::milliseconds(100);
+// A loop that parks reuses its last NextDueAt answer for this long instead of asking again, taking
+// the earlier of it and what its own runtime scheduled since (Runtime::scheduled_since_look): at
+// 500 webhooks/s a loop parks after nearly every webhook, and asking each time was one statement
+// in four. What it may miss meanwhile is work nobody in this process made or told it of — a
+// lease of a crashed process running out, another process's retry whose process then died —
+// which waits at most this much longer. Every loop accounts for what it scheduled itself, and
+// other processes' wakes (NOTIFY) and a park that ran out make it ask again.
+constexpr auto kDueAnswerReuse = std::chrono::seconds(1);
 }  // namespace
 
 struct WorkerPool::Loop {
@@ -50,6 +58,9 @@ struct WorkerPool::Loop {
   bool look_for_events = true;  // something may have queued an event for this shard
   bool look_for_tasks = false;  // something may have made tasks due that no step claimed
   std::chrono::steady_clock::time_point next_timer_look{}, next_event_look{};
+  // The last NextDueAt answer (nullopt: nothing due) and until when it may be reused.
+  std::optional<TimePoint> due_answer;
+  std::chrono::steady_clock::time_point due_answer_until{};
   std::unique_ptr<PgWorkflowStore> store;
   std::unique_ptr<GroupCommitStore> grouped;  // over `store`, with group commit on
   std::unique_ptr<Runtime> runtime;
@@ -230,8 +241,10 @@ void WorkerPool::Round(Loop& loop) {
       loop.runtime = std::make_unique<Runtime>(*store, clock_, OptionsFor(loop.shard));
     }
     const bool park_expired = std::exchange(loop.park_expired, false);
+    const bool told_tasks = std::exchange(loop.look_for_tasks, false);
     // A park runs out at the store's NextDueAt (or max_idle): whatever it named is due now.
-    if (std::exchange(loop.look_for_tasks, false) || park_expired) loop.runtime->LookForTasks();
+    if (told_tasks || park_expired) loop.runtime->LookForTasks();
+    if (told_tasks || park_expired) loop.due_answer_until = {};  // ask again before parking
     auto now = std::chrono::steady_clock::now();
     if (park_expired || loop.look_for_events || now >= loop.next_event_look) {
       loop.look_for_events = false;
@@ -246,13 +259,14 @@ void WorkerPool::Round(Loop& loop) {
     }
     work += loop.runtime->RunTasks(*options_.executor, options_.task_batch);
     ++rounds_;
-    if (work == 0 && !loop.woken) next_due = loop.runtime->NextDueAt();
+    if (work == 0 && !loop.woken) next_due = NextDue(loop);
   } catch (const std::exception& e) {
     std::cerr << "o2c serve [loop " << loop.shard << "]: " << e.what() << " (reconnecting)\n";
     loop.runtime.reset();
     loop.grouped.reset();
     loop.store.reset();
     loop.look_for_events = true;  // the new runtime looks for tasks by itself
+    loop.due_answer_until = {};
     Park(loop, options_.reconnect_after);
     return;
   }
@@ -267,6 +281,23 @@ void WorkerPool::Round(Loop& loop) {
                                                            options_.max_idle);
   }
   Park(loop, wait);
+}
+
+std::optional<TimePoint> WorkerPool::NextDue(Loop& loop) {
+  const auto now = std::chrono::steady_clock::now();
+  const TimePoint wall = clock_.Now();
+  std::optional<TimePoint> own = loop.runtime->scheduled_since_look();
+  // Something named has come due since (and was taken, or not): only a fresh answer says what is
+  // left, rather than a park of kShortestPark until the next ask.
+  const bool passed = (loop.due_answer && *loop.due_answer <= wall) || (own && *own <= wall);
+  if (now >= loop.due_answer_until || passed) {
+    loop.due_answer = loop.runtime->NextDueAt();
+    loop.due_answer_until = now + kDueAnswerReuse;
+    return loop.due_answer;
+  }
+  if (!own) return loop.due_answer;
+  if (!loop.due_answer) return own;
+  return std::min(*own, *loop.due_answer);
 }
 
 void WorkerPool::Park(Loop& loop, std::chrono::steady_clock::duration for_at_most) {

@@ -96,6 +96,9 @@ class WorkerPool {
   struct Loop;
   class Listener;
   void Round(Loop& loop);
+  // When the parking `loop` next has work: the store's NextDueAt, or a recent answer of it together
+  // with what the loop's runtime scheduled since (worker_pool.cc, kDueAnswerReuse).
+  std::optional<TimePoint> NextDue(Loop& loop);
   void Park(Loop& loop, std::chrono::steady_clock::duration for_at_most);
   Loop& Owner(WorkflowId id);
   // `tasks_too`: the waker may have made tasks due that no step claimed, so the loop leases too.

@@ -259,6 +259,23 @@ TEST_F(EventPassTest, APassSaysWhetherItMayHaveLeftDueEventsBehind) {
   EXPECT_FALSE(runtime.events_left());
 }
 
+TEST_F(EventPassTest, WhatARuntimeScheduledIsKnownUntilItsNextLook) {
+  activities::InProcessExecutor executor;
+  executor.SetScript("erp.resolve_items", [](const auto&) -> std::optional<activities::Outcome> {
+    return activities::RetryAfter{std::chrono::seconds(30), "503 from the ERP", "transient"};
+  });
+  StartOrders(1);
+  ASSERT_EQ(runtime.ProcessEvents(), 1);
+  EXPECT_FALSE(runtime.scheduled_since_look());
+  const TimePoint called = clock.Now();
+  EXPECT_EQ(runtime.RunTasks(executor, 1), 1);
+  ASSERT_TRUE(runtime.scheduled_since_look()) << "the retry";
+  const TimePoint retry_at = *runtime.scheduled_since_look();
+  EXPECT_GE(retry_at, called + std::chrono::seconds(30));
+  EXPECT_EQ(runtime.NextDueAt(), retry_at);
+  EXPECT_FALSE(runtime.scheduled_since_look()) << "the look saw it";
+}
+
 TEST_F(EventPassTest, ABatchThatFailsWholeIsCommittedOneEventAtATime) {
   std::vector<WorkflowId> ids = StartOrders(3);
   store.fail_batches = true;
