@@ -186,6 +186,11 @@ void Runtime::MaybeClaim(StepCommit& step, int planned) const {
 }
 
 std::optional<WorkflowRecord> Runtime::TakeKept(WorkflowId id) {
+  if (auto fresh = read_with_events_.find(id); fresh != read_with_events_.end()) {
+    WorkflowRecord w = std::move(fresh->second);
+    read_with_events_.erase(fresh);
+    return w;
+  }
   auto it = kept_.find(id);
   if (it == kept_.end()) return std::nullopt;
   WorkflowRecord w = std::move(it->second.record);
@@ -194,20 +199,11 @@ std::optional<WorkflowRecord> Runtime::TakeKept(WorkflowId id) {
 }
 
 void Runtime::Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version) {
-  if (!options_.remember_workflows) return;
-  w.state = std::move(step.state);
-  w.status = std::move(step.status);
-  w.context = std::move(step.context);
-  w.attention_reason = std::move(step.attention_reason);
-  w.version = version;
-  Keep(std::move(w));
-}
-
-void Runtime::Keep(WorkflowRecord w) {
   // Few: a kept record pays off when its next input comes within a round or two (a claimed
   // task's outcome). Keeping 1,024 per loop held workflows that were done for good (parked
   // orders at 500 webhooks/s) and made first-call latency worse in `bench ingest`.
   constexpr std::size_t kKeptLimit = 64;
+  if (!options_.remember_workflows) return;
   // A record stays for this loop's next 64 keeps. An entry of the order whose record was taken
   // or kept again since (another `keep`) is spent and drops out without touching the record.
   while (kept_order_.size() >= kKeptLimit) {
@@ -215,6 +211,11 @@ void Runtime::Keep(WorkflowRecord w) {
     kept_order_.pop_front();
     if (auto it = kept_.find(id); it != kept_.end() && it->second.keep == keep) kept_.erase(it);
   }
+  w.state = std::move(step.state);
+  w.status = std::move(step.status);
+  w.context = std::move(step.context);
+  w.attention_reason = std::move(step.attention_reason);
+  w.version = version;
   kept_order_.emplace_back(w.id, ++keeps_);
   kept_[w.id] = Kept{std::move(w), keeps_};
 }
@@ -266,11 +267,12 @@ StepResult Runtime::Apply(WorkflowId id, const workflows::Event& event, const St
 int Runtime::ProcessEvents(int limit) {
   std::vector<EventRecord> events;
   if (options_.remember_workflows) {
-    // The workflows come with their events and are decided on as kept records: no load each.
+    // The workflows come with their events and are taken like kept records: no load each.
     DueEventsAndWorkflows due =
         store_.DueEventsWithWorkflows(clock_.Now(), limit, options_.shard, options_.shards);
     events = std::move(due.events);
-    for (WorkflowRecord& w : due.workflows) Keep(std::move(w));
+    read_with_events_.clear();
+    for (WorkflowRecord& w : due.workflows) read_with_events_.emplace(w.id, std::move(w));
   } else {
     events = store_.DueEvents(clock_.Now(), limit, options_.shard, options_.shards);
   }
@@ -288,6 +290,7 @@ int Runtime::ProcessEvents(int limit) {
   events_left_ = static_cast<int>(events.size()) >= limit || firsts.size() < events.size();
   Failures failures;
   ApplyTogether(firsts, failures);
+  read_with_events_.clear();  // the ones not used (a second event of a workflow) are not kept
   failures.Rethrow();
   return static_cast<int>(firsts.size());
 }

@@ -81,15 +81,16 @@ struct RuntimeOptions {
   int claim_new_tasks = 0;
   // Worker loops: a RunTasks with no claimed tasks leases only when LookForTasks() asked it to,
   // when this runtime's steps left due tasks unclaimed, or 100 ms after its last lease — not every
-  // time. Nothing waits on it: a task no one claimed (a retry's next attempt, a lease that
-  // expired, a task given back) is named by NextDueAt, so a loop that parks wakes for it. Under
+  // time. Nothing waits long on it: a task no one claimed (a retry's next attempt, a lease that
+  // expired, a task given back) is named by NextDueAt, which a parking loop asks at least once a
+  // second (worker_pool.cc), and the park that runs out then tells it to lease. Under
   // load most rounds after the first of a webhook had no claims left and leased nothing (9,395
   // lease queries found 5 tasks in a 20 s `bench ingest`). Off: it leases whenever it has no
   // claimed tasks (tools, tests).
   bool lease_only_when_told = false;
   // Worker loops: the workflows this runtime committed are kept in memory (each for its next 64
   // commits) and its next input for one of them is decided on the kept record instead of a load.
-  // ProcessEvents reads its events' workflows with them and keeps those too
+  // ProcessEvents reads its events' workflows with them and decides on those the same way
   // (WorkflowStore::DueEventsWithWorkflows).
   // The step's version check makes that safe: had anyone else stepped the workflow meanwhile, the
   // commit is a VersionConflict, and the retry loads it as usual.
@@ -228,8 +229,6 @@ class Runtime {
   // `waiting` `running` (a task of it due), which only a rejected event copies, and the store
   // corrects again. updated_at is not kept current (nothing decides on it).
   void Remember(WorkflowRecord w, StepCommit&& step, std::int64_t version);
-  // Keeps `w` as it is (a record read with its due events, or Remember's), for the next 64 keeps.
-  void Keep(WorkflowRecord w);
   void NoteScheduled(TimePoint at) {
     if (!scheduled_since_look_ || at < *scheduled_since_look_) scheduled_since_look_ = at;
   }
@@ -257,12 +256,16 @@ class Runtime {
     WorkflowRecord record;
     std::uint64_t keep;  // which keep of this loop stored it (kept_order_)
   };
-  std::unordered_map<WorkflowId, Kept> kept_;                    // remember_workflows
+  std::unordered_map<WorkflowId, Kept> kept_;  // remember_workflows
+  // The records read with the events of the ProcessEvents under way (DueEventsWithWorkflows),
+  // taken like kept ones; apart from kept_, so that a pass over many events does not push out
+  // the records kept for the outcomes of claimed tasks.
+  std::unordered_map<WorkflowId, WorkflowRecord> read_with_events_;
   std::deque<std::pair<WorkflowId, std::uint64_t>> kept_order_;  // (id, keep), oldest first
   std::uint64_t keeps_ = 0;
   std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
-  TimePoint next_lease_look_{};      // RunTasks leases when it has no claimed tasks, or from then
+  TimePoint next_lease_look_{};      // RunTasks leases from then on, claims or not
   bool look_for_tasks_ = true;       // LookForTasks (lease_only_when_told)
   std::optional<TimePoint> scheduled_since_look_;  // scheduled_since_look()
   bool events_left_ = false;                       // events_left()

@@ -38,10 +38,11 @@ constexpr auto kEventLookInterval = std::chrono::milliseconds(100);
 // A loop that parks reuses its last NextDueAt answer for this long instead of asking again, taking
 // the earlier of it and what its own runtime scheduled since (Runtime::scheduled_since_look): at
 // 500 webhooks/s a loop parks after nearly every webhook, and asking each time was one statement
-// in four. What it may miss meanwhile is work nobody in this process made or told it of — a
-// lease of a crashed process running out, another process's retry whose process then died —
-// which waits at most this much longer. Every loop accounts for what it scheduled itself, and
-// other processes' wakes (NOTIFY) and a park that ran out make it ask again.
+// in four. A park on a reused answer ends when the reuse does, so what the loop may miss
+// meanwhile — work nobody in this process made or told it of: a crashed process's lease running
+// out, tasks another serve gave back as it stopped — waits at most this much longer. Every loop
+// accounts for what it scheduled itself, and other processes' wakes (NOTIFY) and a park that ran
+// out make it ask again.
 constexpr auto kDueAnswerReuse = std::chrono::seconds(1);
 }  // namespace
 
@@ -265,8 +266,8 @@ void WorkerPool::Round(Loop& loop) {
     loop.runtime.reset();
     loop.grouped.reset();
     loop.store.reset();
-    loop.look_for_events = true;  // the new runtime looks for tasks by itself
-    loop.due_answer_until = {};
+    loop.due_answer_until =
+        {};  // the reconnect's park runs out, and that round looks at everything
     Park(loop, options_.reconnect_after);
     return;
   }
@@ -295,9 +296,13 @@ std::optional<TimePoint> WorkerPool::NextDue(Loop& loop) {
     loop.due_answer_until = now + kDueAnswerReuse;
     return loop.due_answer;
   }
-  if (!own) return loop.due_answer;
-  if (!loop.due_answer) return own;
-  return std::min(*own, *loop.due_answer);
+  // A reused answer holds only until the reuse ends: the park ends there too and the loop asks
+  // again, so nothing waits more than kDueAnswerReuse longer than it would have.
+  TimePoint due =
+      wall + std::chrono::duration_cast<TimePoint::duration>(loop.due_answer_until - now);
+  if (loop.due_answer) due = std::min(due, *loop.due_answer);
+  if (own) due = std::min(due, *own);
+  return due;
 }
 
 void WorkerPool::Park(Loop& loop, std::chrono::steady_clock::duration for_at_most) {

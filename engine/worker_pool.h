@@ -6,6 +6,8 @@
 // find work. A round that finds nothing parks the loop on its own steady_timer until the store's
 // NextDueAt (a task's next attempt or lease expiry, a timer, a deferred event), at most
 // `max_idle`: an idle engine asks the database one question per loop per wake instead of polling.
+// A loop that parks again within a second of asking reuses that answer, with what it scheduled
+// itself since, and parks no longer than that second (NextDue).
 // A parked loop is woken early when
 //   - this process made work for it: Wake(workflow) after an accepted webhook; after a step that
 //     made deferred events of a workflow due (Committed::woke_deferred_events); and after a step
