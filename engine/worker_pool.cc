@@ -244,8 +244,10 @@ void WorkerPool::Round(Loop& loop) {
     const bool park_expired = std::exchange(loop.park_expired, false);
     const bool told_tasks = std::exchange(loop.look_for_tasks, false);
     // A park runs out at the store's NextDueAt (or max_idle): whatever it named is due now.
-    if (told_tasks || park_expired) loop.runtime->LookForTasks();
-    if (told_tasks || park_expired) loop.due_answer_until = {};  // ask again before parking
+    if (told_tasks || park_expired) {
+      loop.runtime->LookForTasks();
+      loop.due_answer_until = {};  // and ask NextDueAt afresh before parking
+    }
     auto now = std::chrono::steady_clock::now();
     if (park_expired || loop.look_for_events || now >= loop.next_event_look) {
       loop.look_for_events = false;
@@ -266,8 +268,8 @@ void WorkerPool::Round(Loop& loop) {
     loop.runtime.reset();
     loop.grouped.reset();
     loop.store.reset();
-    loop.due_answer_until =
-        {};  // the reconnect's park runs out, and that round looks at everything
+    // The reconnect's park runs out, and that round looks at everything and asks afresh.
+    loop.due_answer_until = {};
     Park(loop, options_.reconnect_after);
     return;
   }
