@@ -54,8 +54,17 @@ constexpr const char* kLeaseHeld =
     "EXISTS (SELECT 1 FROM tasks k WHERE k.id = s.task_id AND k.workflow_id = s.workflow_id "
     "AND k.status = 'leased' AND k.lease_owner = s.lease_owner OFFSET 0)";
 
+// What `wf` returns carries everything the other parts need from the step row, so that no other
+// part reads `step`. Why: an UPDATE ... FROM copies each joined row of a non-target relation
+// whole (for its EvalPlanQual recheck), and the store's plans are nested loops (see
+// kStoreSessionSettings), so an UPDATE joining `step` with `wf` copied every step row, context
+// and all, once per committed step: batch size squared. Measured at 64 loops on a backlog
+// (~50 steps per statement): a tenth of Postgres's CPU building those copies.
 constexpr const char* kWfReturning =
-    "\n  RETURNING w.id, w.version, w.next_seq - s.n_transitions AS first_seq, w.correlation_id\n)";
+    "\n  RETURNING w.id, w.version, w.next_seq - s.n_transitions AS first_seq, w.correlation_id,"
+    "\n            s.i, s.event_id, s.timer_id, s.task_id, s.lease_owner, s.task_status,"
+    "\n            s.task_result, s.task_error, s.task_started_at, s.task_finished_at,"
+    "\n            s.task_error_class\n)";
 
 // Events of this workflow that were deferred (arrived before it could take them, see
 // WorkflowStore::DeferEvent) are due again as soon as it commits a step: its state changed, so
@@ -65,21 +74,22 @@ constexpr const char* kWfReturning =
 constexpr const char* kWakeDeferredCte = R"sql(,
 woken_events AS (
   UPDATE events d SET not_before = $1
-    FROM step s JOIN wf ON wf.id = s.workflow_id
-   WHERE d.workflow_id = s.workflow_id AND d.processed_at IS NULL AND d.not_before > $1
-     AND d.id IS DISTINCT FROM s.event_id
+    FROM wf
+   WHERE d.workflow_id = wf.id AND d.processed_at IS NULL AND d.not_before > $1
+     AND d.id IS DISTINCT FROM wf.event_id
   RETURNING d.workflow_id
 ))sql";
 
-// Each part: its CTE, with @ standing for its parameter number.
+// Each part: its CTE, with @ standing for its parameter number. A part's parameter holds one
+// array per step, in step order, and each committed step reads only its own (`-> wf.i`), so a
+// part costs its rows, not its rows times the steps in the statement.
 constexpr const char* kTransitionsCte = R"sql(,
 new_transitions AS (
   INSERT INTO transitions (workflow_id, seq, from_state, event, to_state, payload, actor, at)
   SELECT wf.id, wf.first_seq + t.ord, t.from_state, t.event, t.to_state,
          coalesce(t.payload, '{}'), t.actor, $1
-    FROM jsonb_to_recordset($@::jsonb) AS t(workflow_id bigint, ord int, from_state text,
-                                            event text, to_state text, payload jsonb, actor text)
-    JOIN wf ON wf.id = t.workflow_id
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS t(ord int, from_state text, event text,
+                                                         to_state text, payload jsonb, actor text)
 ))sql";
 
 constexpr const char* kTasksCte = R"sql(,
@@ -93,11 +103,11 @@ new_tasks AS (
          -- A claimed task (StepCommit::claim_new_tasks) is born as LeaseTasks would leave it.
          CASE WHEN k.lease_owner IS NULL THEN 'pending' ELSE 'leased' END,
          CASE WHEN k.lease_owner IS NULL THEN 0 ELSE 1 END, k.lease_owner, k.lease_expires_at
-    FROM jsonb_to_recordset($@::jsonb) AS k(workflow_id bigint, activity text, input jsonb,
-                                            idempotency_key text, max_attempts int,
-                                            not_before timestamptz, compensates_key text,
-                                            lease_owner text, lease_expires_at timestamptz)
-    JOIN wf ON wf.id = k.workflow_id
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS k(activity text, input jsonb,
+                                                         idempotency_key text, max_attempts int,
+                                                         not_before timestamptz,
+                                                         compensates_key text, lease_owner text,
+                                                         lease_expires_at timestamptz)
   ON CONFLICT (idempotency_key) DO NOTHING%CLAIMS%
 ))sql";
 
@@ -105,28 +115,25 @@ constexpr const char* kTimersCte = R"sql(,
 new_timers AS (
   INSERT INTO timers (workflow_id, name, fire_at, payload, created_at)
   SELECT wf.id, m.name, m.fire_at, coalesce(m.payload, '{}'), $1
-    FROM jsonb_to_recordset($@::jsonb) AS m(workflow_id bigint, name text, fire_at timestamptz,
-                                            payload jsonb)
-    JOIN wf ON wf.id = m.workflow_id
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS m(name text, fire_at timestamptz,
+                                                         payload jsonb)
   ON CONFLICT (workflow_id, name) DO NOTHING
 ))sql";
 
 constexpr const char* kCancelTimersCte = R"sql(,
 cancelled_timers AS (
   UPDATE timers tm SET cancelled_at = $1
-    FROM jsonb_to_recordset($@::jsonb) AS c(workflow_id bigint, name text)
-    JOIN wf ON wf.id = c.workflow_id
-   WHERE tm.workflow_id = c.workflow_id AND tm.name = c.name
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS c(name text)
+   WHERE tm.workflow_id = wf.id AND tm.name = c.name
      AND tm.fired_at IS NULL AND tm.cancelled_at IS NULL
-     AND NOT EXISTS (SELECT 1 FROM step s WHERE s.timer_id = tm.id)
+     AND tm.id IS DISTINCT FROM wf.timer_id
 ))sql";
 
 constexpr const char* kChildrenCte = R"sql(,
 child_rows AS (
   SELECT wf.id AS parent_id, wf.correlation_id, c.*
-    FROM jsonb_to_recordset($@::jsonb) AS c(workflow_id bigint, type text, business_key text,
-                                            state text, status text, context jsonb)
-    JOIN wf ON wf.id = c.workflow_id
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS c(type text, business_key text,
+                                                         state text, status text, context jsonb)
 ),
 new_children AS (
   INSERT INTO workflows (type, business_key, parent_id, state, status, context, correlation_id,
@@ -144,10 +151,11 @@ new_children AS (
 constexpr const char* kEventsCte = R"sql(,
 event_rows AS (
   SELECT v.*, %NEW_CHILD% AS new_child_id, ex.id AS existing_id, %STARTED_HERE% AS started_here
-    FROM jsonb_to_recordset($@::jsonb) AS v(workflow_id bigint, target_id bigint,
-                                            child_type text, child_key text, event text,
-                                            payload jsonb, source text)
-    JOIN wf ON wf.id = v.workflow_id
+    FROM wf
+    CROSS JOIN LATERAL jsonb_to_recordset($@::jsonb -> wf.i) AS v(target_id bigint,
+                                                                   child_type text,
+                                                                   child_key text, event text,
+                                                                   payload jsonb, source text)
     LEFT JOIN workflows ex ON ex.type = v.child_type AND ex.business_key = v.child_key
 ),
 new_events AS (
@@ -167,35 +175,35 @@ new_events AS (
 // row for the same attempt could only come from the same lease's outcome racing itself.
 constexpr const char* kTaskCompletionCte = R"sql(,
 finished_task AS (
-  UPDATE tasks k SET status = s.task_status, result = s.task_result,
-         last_error = coalesce(s.task_error, k.last_error), lease_expires_at = NULL,
+  UPDATE tasks k SET status = wf.task_status, result = wf.task_result,
+         last_error = coalesce(wf.task_error, k.last_error), lease_expires_at = NULL,
          updated_at = $1
-    FROM step s JOIN wf ON wf.id = s.workflow_id
-   WHERE k.id = s.task_id
-  RETURNING k.id, k.attempt
+    FROM wf
+   WHERE k.id = wf.task_id
+  RETURNING k.id, k.attempt, wf.lease_owner, wf.task_status, wf.task_error, wf.task_error_class,
+            wf.task_started_at, wf.task_finished_at
 ),
 finished_attempt AS (
   INSERT INTO task_attempts (task_id, round, attempt, worker, started_at, finished_at, outcome,
                              error, error_class)
-  SELECT f.id, %ROUND%, f.attempt, s.lease_owner, least(coalesce(s.task_started_at, e.at), e.at),
-         e.at, s.task_status, s.task_error, s.task_error_class
-    FROM step s JOIN finished_task f ON f.id = s.task_id,
-         LATERAL (SELECT least(coalesce(s.task_finished_at, $1), $1) AS at) e
+  SELECT f.id, %ROUND%, f.attempt, f.lease_owner, least(coalesce(f.task_started_at, e.at), e.at),
+         e.at, f.task_status, f.task_error, f.task_error_class
+    FROM finished_task f, LATERAL (SELECT least(coalesce(f.task_finished_at, $1), $1) AS at) e
   ON CONFLICT (task_id, round, attempt) DO NOTHING
 ))sql";
 
 constexpr const char* kTimerFiredCte = R"sql(,
 fired_timer AS (
   UPDATE timers t SET fired_at = $1
-    FROM step s JOIN wf ON wf.id = s.workflow_id
-   WHERE t.id = s.timer_id
+    FROM wf
+   WHERE t.id = wf.timer_id
 ))sql";
 
 constexpr const char* kEventConsumedCte = R"sql(,
 consumed_event AS (
   UPDATE events e SET processed_at = $1
-    FROM step s JOIN wf ON wf.id = s.workflow_id
-   WHERE e.id = s.event_id
+    FROM wf
+   WHERE e.id = wf.event_id
 ))sql";
 
 constexpr const char* kOperatorActionCte = R"sql(,
@@ -203,10 +211,9 @@ new_operator_actions AS (
   INSERT INTO operator_actions (workflow_id, action, actor, reason, params, dry_run, result, at)
   SELECT wf.id, o.action, o.actor, o.reason, coalesce(o.params, '{}'), coalesce(o.dry_run, false),
          coalesce(o.result, '{}'), $1
-    FROM jsonb_to_recordset($@::jsonb) AS o(workflow_id bigint, action text, actor text,
-                                            reason text, params jsonb, dry_run boolean,
-                                            result jsonb)
-    JOIN wf ON wf.id = o.workflow_id
+    FROM wf, jsonb_to_recordset($@::jsonb -> wf.i) AS o(action text, actor text, reason text,
+                                                         params jsonb, dry_run boolean,
+                                                         result jsonb)
 ))sql";
 
 void ReplaceAll(std::string& s, const std::string& from, const std::string& to) {
@@ -327,7 +334,7 @@ std::string CommitStepsSql(unsigned shape) {
              ? ",\n       (SELECT jsonb_object_agg(nt.idempotency_key, nt.id) FROM new_tasks nt"
                " WHERE nt.workflow_id = s.workflow_id AND nt.lease_owner IS NOT NULL)"
              : ",\n       NULL::jsonb";
-  sql += "\n  FROM step s LEFT JOIN wf ON wf.id = s.workflow_id";
+  sql += "\n  FROM step s LEFT JOIN wf ON wf.i = s.i";
   return sql;
 }
 
@@ -369,19 +376,26 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
     steps_text += ",\"context\":";
     steps_text += s.context.dump();
     steps_text += '}';
+    // One array per step in every part, empty or not: the statement finds a step's rows by its
+    // index.
+    Json& step_transitions = transitions.emplace_back(Json::array());
+    Json& step_tasks = tasks.emplace_back(Json::array());
+    Json& step_timers = timers.emplace_back(Json::array());
+    Json& step_cancels = cancels.emplace_back(Json::array());
+    Json& step_children = children.emplace_back(Json::array());
+    Json& step_events = events.emplace_back(Json::array());
+    Json& step_actions = actions.emplace_back(Json::array());
     for (std::size_t k = 0; k < s.transitions.size(); ++k) {
       const NewTransition& t = s.transitions[k];
-      transitions.push_back({{"workflow_id", s.workflow_id},
-                             {"ord", k},
-                             {"from_state", t.from_state},
-                             {"event", t.event},
-                             {"to_state", t.to_state},
-                             {"payload", t.payload},
-                             {"actor", t.actor}});
+      step_transitions.push_back({{"ord", k},
+                                  {"from_state", t.from_state},
+                                  {"event", t.event},
+                                  {"to_state", t.to_state},
+                                  {"payload", t.payload},
+                                  {"actor", t.actor}});
     }
     for (const NewTask& t : s.tasks) {
-      Json task = {{"workflow_id", s.workflow_id},
-                   {"activity", t.activity},
+      Json task = {{"activity", t.activity},
                    {"input", t.input},
                    {"idempotency_key", t.idempotency_key},
                    {"max_attempts", t.max_attempts}};
@@ -391,45 +405,38 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
         task["lease_owner"] = s.claim_new_tasks->owner;
         task["lease_expires_at"] = FormatTimestamp(s.claim_new_tasks->lease_expires_at);
       }
-      tasks.push_back(std::move(task));
+      step_tasks.push_back(std::move(task));
     }
     for (const NewTimer& t : s.timers) {
-      timers.push_back({{"workflow_id", s.workflow_id},
-                        {"name", t.name},
-                        {"fire_at", FormatTimestamp(t.fire_at)},
-                        {"payload", t.payload}});
+      step_timers.push_back(
+          {{"name", t.name}, {"fire_at", FormatTimestamp(t.fire_at)}, {"payload", t.payload}});
     }
     for (const std::string& name : s.cancel_timers) {
-      cancels.push_back({{"workflow_id", s.workflow_id}, {"name", name}});
+      step_cancels.push_back({{"name", name}});
     }
     for (const NewWorkflow& c : s.children) {
-      children.push_back({{"workflow_id", s.workflow_id},
-                          {"type", c.type},
-                          {"business_key", c.business_key},
-                          {"state", c.state},
-                          {"status", c.status},
-                          {"context", c.context}});
+      step_children.push_back({{"type", c.type},
+                               {"business_key", c.business_key},
+                               {"state", c.state},
+                               {"status", c.status},
+                               {"context", c.context}});
     }
     for (const NewEvent& e : s.events) {
-      Json ev = {{"workflow_id", s.workflow_id},
-                 {"event", e.event},
-                 {"payload", e.payload},
-                 {"source", e.source}};
+      Json ev = {{"event", e.event}, {"payload", e.payload}, {"source", e.source}};
       if (e.workflow_id) ev["target_id"] = *e.workflow_id;
       if (!e.child_key.empty()) {
         ev["child_type"] = e.child_type;
         ev["child_key"] = e.child_key;
       }
-      events.push_back(std::move(ev));
+      step_events.push_back(std::move(ev));
     }
     if (const auto& a = s.operator_action) {
-      actions.push_back({{"workflow_id", s.workflow_id},
-                         {"action", a->action},
-                         {"actor", a->actor},
-                         {"reason", a->reason},
-                         {"params", a->params},
-                         {"dry_run", a->dry_run},
-                         {"result", a->result}});
+      step_actions.push_back({{"action", a->action},
+                              {"actor", a->actor},
+                              {"reason", a->reason},
+                              {"params", a->params},
+                              {"dry_run", a->dry_run},
+                              {"result", a->result}});
     }
   }
   std::vector<std::string> params = {FormatTimestamp(now), steps_text + "]"};

@@ -48,8 +48,9 @@ inline constexpr const char* kStoreSessionSettings =
 // The steps by pointer: the caller's own, not copies (a step carries its workflow's context).
 unsigned StepShape(const std::vector<const StepCommit*>& steps);
 
-// The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one jsonb
-// array per part present, in StepPart order. Returns one row per step: (index, committed,
+// The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one per part
+// present, in StepPart order: a jsonb array holding, for each step in order, the array of that
+// part's rows. Returns one row per step: (index, committed,
 // new version, what was already consumed or NULL, whether deferred events were made due, the
 // workflows the statement queued events for or NULL, the step's claimed tasks as a jsonb object
 // {idempotency key: id} or NULL).

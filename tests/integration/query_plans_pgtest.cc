@@ -64,6 +64,24 @@ TEST(QueryPlans, StepsProbeWhatTheyConsumeByKeyInsteadOfHashingWholeTables) {
   }
 }
 
+// Only the workflow update and the answer read the steps' rows; every other part reads what the
+// update returned, and its own rows by the step's index. An UPDATE joined with the step rows
+// copied each one whole (context and all) for every step in the statement: batch size squared.
+TEST(QueryPlans, OnlyTheWorkflowUpdateAndTheAnswerReadTheStepRows) {
+  std::string dsn = CreateScratchDatabase("plans_step_rows");
+  Migrate(dsn);
+  pqxx::connection c(dsn);
+  std::string plan = GenericPlan(
+      c, CommitStepsSql(kTransitionsPart | kTasksPart | kTimersPart | kCancelTimersPart |
+                        kChildrenPart | kEventsPart | kTaskCompletionPart | kTimerFiredPart |
+                        kEventConsumedPart | kOperatorActionPart | kClaimsPart));
+  std::size_t reads = 0;
+  for (std::size_t at = plan.find("CTE Scan on step"); at != std::string::npos;
+       at = plan.find("CTE Scan on step", at + 1))
+    ++reads;
+  EXPECT_EQ(reads, 2u) << plan;
+}
+
 // Statistics taken while a few workflows had many tasks (early in a backlog) make "this
 // workflow's tasks" look unselective; the step's "any unfinished task of ours?" probe must still
 // go through tasks_workflow_idx, not walk or bitmap-AND tasks_due_idx, which holds every due
