@@ -110,6 +110,11 @@ int RunBenchCommand(const std::vector<std::string>& raw) {
   double seconds = args.GetInt("seconds", 10);
   int committers = args.GetInt("committers", 2);
   int max_batch = args.GetInt("max-batch", 64);
+  for (int c : levels)
+    if (c < 1) throw UsageError("--concurrency levels must be 1 or more (connections committing)");
+  if (seconds < 1) throw UsageError("--seconds must be 1 or more");
+  if (committers < 1) throw UsageError("--committers must be 1 or more (committer connections)");
+  if (max_batch < 1) throw UsageError("--max-batch must be 1 or more (steps per commit)");
   Migrate(dsn);
   {
     pqxx::connection c(dsn);

@@ -1,12 +1,18 @@
 #include "engine/group_committer.h"
 
 #include <set>
+#include <stdexcept>
 
 namespace o2c {
 
 GroupCommitter::GroupCommitter(std::function<std::unique_ptr<WorkflowStore>()> open_store,
                                const Clock& clock, int threads, int max_batch)
     : clock_(clock), max_batch_(max_batch) {
+  // Either at zero would leave every Commit waiting forever: no thread to run it, or batches
+  // that can take nothing.
+  if (threads < 1) throw std::invalid_argument("a group committer needs at least one thread");
+  if (max_batch < 1)
+    throw std::invalid_argument("a group committer's batches need room for a step");
   // Open every connection before starting: a bad DSN fails here, in the caller's thread.
   std::vector<std::unique_ptr<WorkflowStore>> stores;
   for (int i = 0; i < threads; ++i) stores.push_back(open_store());

@@ -23,7 +23,7 @@ class GroupCommitter {
  public:
   // Starts `threads` committer threads; each calls `open_store` once for its own connection.
   // A batch holds at most `max_batch` steps (or one larger unit of CommitAll alone) and never two
-  // steps of one workflow.
+  // steps of one workflow. Throws std::invalid_argument if `threads` or `max_batch` is below 1.
   GroupCommitter(std::function<std::unique_ptr<WorkflowStore>()> open_store, const Clock& clock,
                  int threads, int max_batch);
   // Commits what is queued, then stops the threads.

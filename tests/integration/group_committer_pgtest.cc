@@ -48,6 +48,19 @@ TEST(GroupCommitter, ManyThreadsShareCommitsAndEveryStepLands) {
   EXPECT_LT(committer.commits(), committer.steps_committed());  // steps did share commits
 }
 
+// Zero threads or batches with no room would leave every Commit blocked forever.
+TEST(GroupCommitter, RefusesSettingsUnderWhichNoStepCouldEverCommit) {
+  SystemClock clock;
+  int opened = 0;
+  auto open = [&] {
+    ++opened;
+    return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn());
+  };
+  EXPECT_THROW(GroupCommitter(open, clock, 0, 32), std::invalid_argument);
+  EXPECT_THROW(GroupCommitter(open, clock, 1, 0), std::invalid_argument);
+  EXPECT_EQ(opened, 0) << "refused before opening connections";
+}
+
 TEST(GroupCommitter, AFailingStepDoesNotFailItsBatch) {
   ResetSharedDatabase();
   SystemClock clock;
