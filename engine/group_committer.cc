@@ -85,40 +85,49 @@ void GroupCommitter::Run(std::unique_ptr<WorkflowStore> store) {
     if (queue_.empty()) return;  // stopping, and nothing left to commit
     auto batch = TakeBatch(lock);
     lock.unlock();
-    CommitBatch(*store, batch);
+    const Counts counts = CommitBatch(*store, batch);
     lock.lock();
-    for (const auto& p : batch) steps_committed_ += static_cast<std::int64_t>(p->steps.size());
-    commits_ += 1;
+    steps_committed_ += counts.committed;
+    commits_ += counts.statements;
   }
 }
 
-void GroupCommitter::CommitBatch(WorkflowStore& store,
-                                 std::vector<std::unique_ptr<Pending>>& batch) {
+GroupCommitter::Counts GroupCommitter::CommitBatch(WorkflowStore& store,
+                                                   std::vector<std::unique_ptr<Pending>>& batch) {
+  Counts counts;
+  auto count = [&](const std::vector<CommitResult>& results) {
+    ++counts.statements;
+    for (const CommitResult& r : results) counts.committed += std::holds_alternative<Committed>(r);
+  };
   std::vector<const StepCommit*> steps;
   for (auto& p : batch) steps.insert(steps.end(), p->steps.begin(), p->steps.end());
   try {
     std::vector<CommitResult> results = store.CommitStepsInPlace(steps, clock_.Now());
+    count(results);
     auto next = results.begin();
     for (auto& p : batch) {
       p->done.set_value(std::vector<CommitResult>(next, next + p->steps.size()));
       next += p->steps.size();
     }
-    return;
+    return counts;
   } catch (const StoreError&) {
     if (batch.size() == 1) {
       batch[0]->done.set_exception(std::current_exception());
-      return;
+      return counts;
     }
   }
   // The batch failed as a whole (e.g. one step broke a constraint): commit each caller's unit on
   // its own so only the guilty one fails.
   for (auto& p : batch) {
     try {
-      p->done.set_value(store.CommitStepsInPlace(p->steps, clock_.Now()));
+      std::vector<CommitResult> results = store.CommitStepsInPlace(p->steps, clock_.Now());
+      count(results);
+      p->done.set_value(std::move(results));
     } catch (const StoreError&) {
       p->done.set_exception(std::current_exception());
     }
   }
+  return counts;
 }
 
 }  // namespace o2c

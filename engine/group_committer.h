@@ -38,7 +38,8 @@ class GroupCommitter {
   // WorkflowStore::CommitSteps promises. Results in input order.
   std::vector<CommitResult> CommitAll(const std::vector<const StepCommit*>& steps);
 
-  // Steps committed and commits made so far (their ratio is the mean batch size).
+  // Steps committed (refused ones, such as version conflicts, not counted) and statements that
+  // committed so far (their ratio is the mean number of steps a commit carried).
   std::int64_t steps_committed() const;
   std::int64_t commits() const;
 
@@ -49,7 +50,10 @@ class GroupCommitter {
   };
   void Run(std::unique_ptr<WorkflowStore> store);
   std::vector<std::unique_ptr<Pending>> TakeBatch(std::unique_lock<std::mutex>& lock);
-  void CommitBatch(WorkflowStore& store, std::vector<std::unique_ptr<Pending>>& batch);
+  struct Counts {
+    std::int64_t committed = 0, statements = 0;
+  };
+  Counts CommitBatch(WorkflowStore& store, std::vector<std::unique_ptr<Pending>>& batch);
 
   const Clock& clock_;
   const int max_batch_;

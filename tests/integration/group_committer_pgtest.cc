@@ -96,6 +96,26 @@ TEST(GroupCommitter, AFailingStepDoesNotFailItsBatch) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failed.load(), 1);
   EXPECT_EQ(ok.load(), (kThreads - 1) * 20);
+  EXPECT_EQ(committer.steps_committed(), ok.load()) << "a failed step is not counted";
+}
+
+TEST(GroupCommitter, CountsOnlyTheStepsThatCommitted) {
+  ResetSharedDatabase();
+  SystemClock clock;
+  PgWorkflowStore setup(SharedDatabaseDsn());
+  WorkflowId id = setup.CreateWorkflow({"order", "count/1"}, clock.Now()).workflow.id;
+  GroupCommitter committer([] { return std::make_unique<PgWorkflowStore>(SharedDatabaseDsn()); },
+                           clock, 1, 32);
+  StepCommit s;
+  s.workflow_id = id;
+  s.state = "x";
+  s.status = "waiting";
+  s.transitions.push_back({"start", "tick", "x"});
+  ASSERT_TRUE(std::holds_alternative<Committed>(committer.Commit(s)));
+  // The same expected version again: refused, and not a step committed.
+  ASSERT_TRUE(std::holds_alternative<VersionConflict>(committer.Commit(s)));
+  EXPECT_EQ(committer.steps_committed(), 1);
+  EXPECT_EQ(committer.commits(), 2);
 }
 
 TEST(GroupCommitter, StepsHandedInTogetherCommitAsOneUnitOrNotAtAll) {
