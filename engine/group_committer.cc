@@ -85,19 +85,19 @@ void GroupCommitter::Run(std::unique_ptr<WorkflowStore> store) {
     if (queue_.empty()) return;  // stopping, and nothing left to commit
     auto batch = TakeBatch(lock);
     lock.unlock();
-    const Counts counts = CommitBatch(*store, batch);
+    CommitBatch(*store, batch);
     lock.lock();
-    steps_committed_ += counts.committed;
-    commits_ += counts.statements;
   }
 }
 
-GroupCommitter::Counts GroupCommitter::CommitBatch(WorkflowStore& store,
-                                                   std::vector<std::unique_ptr<Pending>>& batch) {
-  Counts counts;
+void GroupCommitter::CommitBatch(WorkflowStore& store,
+                                 std::vector<std::unique_ptr<Pending>>& batch) {
+  // Counted before the callers are answered, so that a caller who reads the counts after its
+  // commit returned finds it in them.
   auto count = [&](const std::vector<CommitResult>& results) {
-    ++counts.statements;
-    for (const CommitResult& r : results) counts.committed += std::holds_alternative<Committed>(r);
+    std::lock_guard lock(mutex_);
+    ++commits_;
+    for (const CommitResult& r : results) steps_committed_ += std::holds_alternative<Committed>(r);
   };
   std::vector<const StepCommit*> steps;
   for (auto& p : batch) steps.insert(steps.end(), p->steps.begin(), p->steps.end());
@@ -109,11 +109,11 @@ GroupCommitter::Counts GroupCommitter::CommitBatch(WorkflowStore& store,
       p->done.set_value(std::vector<CommitResult>(next, next + p->steps.size()));
       next += p->steps.size();
     }
-    return counts;
+    return;
   } catch (const StoreError&) {
     if (batch.size() == 1) {
       batch[0]->done.set_exception(std::current_exception());
-      return counts;
+      return;
     }
   }
   // The batch failed as a whole (e.g. one step broke a constraint): commit each caller's unit on
@@ -127,7 +127,6 @@ GroupCommitter::Counts GroupCommitter::CommitBatch(WorkflowStore& store,
       p->done.set_exception(std::current_exception());
     }
   }
-  return counts;
 }
 
 }  // namespace o2c

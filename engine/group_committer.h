@@ -50,10 +50,7 @@ class GroupCommitter {
   };
   void Run(std::unique_ptr<WorkflowStore> store);
   std::vector<std::unique_ptr<Pending>> TakeBatch(std::unique_lock<std::mutex>& lock);
-  struct Counts {
-    std::int64_t committed = 0, statements = 0;
-  };
-  Counts CommitBatch(WorkflowStore& store, std::vector<std::unique_ptr<Pending>>& batch);
+  void CommitBatch(WorkflowStore& store, std::vector<std::unique_ptr<Pending>>& batch);
 
   const Clock& clock_;
   const int max_batch_;
