@@ -10,6 +10,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "engine/due_answer.h"
 #include "engine/group_commit_store.h"
 #include "engine/pg_workflow_store.h"
 #include "engine/work_channel.h"
@@ -59,9 +60,7 @@ struct WorkerPool::Loop {
   bool look_for_events = true;  // something may have queued an event for this shard
   bool look_for_tasks = false;  // something may have made tasks due that no step claimed
   std::chrono::steady_clock::time_point next_timer_look{}, next_event_look{};
-  // The last NextDueAt answer (nullopt: nothing due) and until when it may be reused.
-  std::optional<TimePoint> due_answer;
-  std::chrono::steady_clock::time_point due_answer_until{};
+  DueAnswer due{kDueAnswerReuse};  // the last NextDueAt answer, reused for a while
   std::unique_ptr<PgWorkflowStore> store;
   std::unique_ptr<GroupCommitStore> grouped;  // over `store`, with group commit on
   std::unique_ptr<Runtime> runtime;
@@ -246,7 +245,7 @@ void WorkerPool::Round(Loop& loop) {
     // A park runs out at the store's NextDueAt (or max_idle): whatever it named is due now.
     if (told_tasks || park_expired) {
       loop.runtime->LookForTasks();
-      loop.due_answer_until = {};  // and ask NextDueAt afresh before parking
+      loop.due.Forget();  // and ask NextDueAt afresh before parking
     }
     auto now = std::chrono::steady_clock::now();
     if (park_expired || loop.look_for_events || now >= loop.next_event_look) {
@@ -269,7 +268,7 @@ void WorkerPool::Round(Loop& loop) {
     loop.grouped.reset();
     loop.store.reset();
     // The reconnect's park runs out, and that round looks at everything and asks afresh.
-    loop.due_answer_until = {};
+    loop.due.Forget();
     Park(loop, options_.reconnect_after);
     return;
   }
@@ -287,24 +286,9 @@ void WorkerPool::Round(Loop& loop) {
 }
 
 std::optional<TimePoint> WorkerPool::NextDue(Loop& loop) {
-  const auto now = std::chrono::steady_clock::now();
-  const TimePoint wall = clock_.Now();
-  std::optional<TimePoint> own = loop.runtime->scheduled_since_look();
-  // Something named has come due since (and was taken, or not): only a fresh answer says what is
-  // left, rather than a park of kShortestPark until the next ask.
-  const bool passed = (loop.due_answer && *loop.due_answer <= wall) || (own && *own <= wall);
-  if (now >= loop.due_answer_until || passed) {
-    loop.due_answer = loop.runtime->NextDueAt();
-    loop.due_answer_until = now + kDueAnswerReuse;
-    return loop.due_answer;
-  }
-  // A reused answer holds only until the reuse ends: the park ends there too and the loop asks
-  // again, so nothing waits more than kDueAnswerReuse longer than it would have.
-  TimePoint due =
-      wall + std::chrono::duration_cast<TimePoint::duration>(loop.due_answer_until - now);
-  if (loop.due_answer) due = std::min(due, *loop.due_answer);
-  if (own) due = std::min(due, *own);
-  return due;
+  return loop.due.Next(std::chrono::steady_clock::now(), clock_.Now(),
+                       loop.runtime->scheduled_since_look(),
+                       [&] { return loop.runtime->NextDueAt(); });
 }
 
 void WorkerPool::Park(Loop& loop, std::chrono::steady_clock::duration for_at_most) {

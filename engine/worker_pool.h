@@ -99,7 +99,7 @@ class WorkerPool {
   class Listener;
   void Round(Loop& loop);
   // When the parking `loop` next has work: the store's NextDueAt, or a recent answer of it together
-  // with what the loop's runtime scheduled since (worker_pool.cc, kDueAnswerReuse).
+  // with what the loop's runtime scheduled since (DueAnswer, worker_pool.cc kDueAnswerReuse).
   std::optional<TimePoint> NextDue(Loop& loop);
   void Park(Loop& loop, std::chrono::steady_clock::duration for_at_most);
   Loop& Owner(WorkflowId id);
