@@ -41,10 +41,12 @@ enum StepPart : unsigned {
 //   a generic plan made then keeps scanning as the table grows (query_plans_pgtest.cc shows the
 //   plans). Measured on a reused bench database: the attempt-round lookup read task_attempts whole
 //   on each step, 54 sagas/s against 185 with the scans off.
-// Generic plans always: the plans are the same for any parameters, and the tests check the
-// generic ones (query_plans_pgtest.cc). Left to choose, Postgres kept planning the step statement
-// afresh for every batch on a backlog, with the batch's JSON folded in as constants: ~0.5 ms of
-// planning per statement, 8 % of Postgres's time at 64 loops (pg_stat_statements).
+// Generic plans always: the store's statements are written so that one plan serves every
+// parameter value (no catch-all `$1 IS NULL OR ...` filters; those are split into two statements),
+// and the tests check the generic plans (query_plans_pgtest.cc). Left to choose, Postgres kept
+// planning the step statement afresh for every batch on a backlog, with the batch's JSON folded in
+// as constants: ~0.5 ms of planning per statement, 8 % of Postgres's time at 64 loops
+// (pg_stat_statements).
 inline constexpr const char* kStoreSessionSettings =
     "SET enable_hashjoin = off; SET enable_mergejoin = off; SET enable_seqscan = off;"
     " SET TIME ZONE 'UTC'; SET plan_cache_mode = force_generic_plan";

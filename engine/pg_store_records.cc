@@ -20,9 +20,14 @@ const char* kSelectDelivery =
 const char* kInsertOperatorAction =
     "INSERT INTO operator_actions (workflow_id, action, actor, reason, params, dry_run, result, at)"
     " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8) RETURNING id";
-const char* kSelectOperatorActions =
-    "SELECT workflow_id, action, actor, reason, params::text, dry_run, result::text"
-    "  FROM operator_actions WHERE ($1::bigint IS NULL OR workflow_id = $1) ORDER BY id";
+// Two statements, not one with `($1 IS NULL OR workflow_id = $1)`: the store's plans are generic
+// (pg_step_sql.h), and a generic plan of that filter cannot use operator_actions_workflow_idx.
+#define O2C_OPERATOR_ACTION_COLUMNS \
+  "SELECT workflow_id, action, actor, reason, params::text, dry_run, result::text"
+const char* kSelectOperatorActionsOf =
+    O2C_OPERATOR_ACTION_COLUMNS " FROM operator_actions WHERE workflow_id = $1 ORDER BY id";
+const char* kSelectAllOperatorActions =
+    O2C_OPERATOR_ACTION_COLUMNS " FROM operator_actions ORDER BY id";
 
 const char* kSelectTransitions =
     "SELECT workflow_id, seq, from_state, event, to_state, payload::text, actor, " O2C_MICROS(
@@ -50,13 +55,15 @@ Duplicate ReadDuplicate(const pqxx::row& r, int first) {
 void PrepareRecordStatements(pqxx::connection& c) {
   c.prepare("ingest_delivery", ingest_sql::kIngestDelivery);
   c.prepare("recent_deliveries", ingest_sql::kRecentDeliveries);
+  c.prepare("recent_deliveries_from", ingest_sql::kRecentDeliveriesFrom);
   c.prepare("expire_inbox_bodies", ingest_sql::kExpireInboxBodies);
   c.prepare("select_return_by_refund_id",
             std::string("SELECT ") + kWorkflowColumns + ingest_sql::kFromReturnByRefundId);
   c.prepare("insert_delivery", kInsertDelivery);
   c.prepare("select_delivery", kSelectDelivery);
   c.prepare("insert_operator_action", kInsertOperatorAction);
-  c.prepare("select_operator_actions", kSelectOperatorActions);
+  c.prepare("select_operator_actions_of", kSelectOperatorActionsOf);
+  c.prepare("select_all_operator_actions", kSelectAllOperatorActions);
   c.prepare("select_transitions", kSelectTransitions);
   c.prepare("select_tasks", kSelectTasks);
   c.prepare("select_task_attempts", kSelectTaskAttempts);
@@ -118,7 +125,9 @@ std::vector<InboxRecord> PgWorkflowStore::RecentDeliveries(const std::string& so
   return TranslatePg("recent deliveries", [&] {
     pqxx::nontransaction tx(connection_->db);
     std::vector<InboxRecord> out;
-    for (const auto& row : tx.exec_prepared("recent_deliveries", source, limit)) {
+    pqxx::result rows = source.empty() ? tx.exec_prepared("recent_deliveries", limit)
+                                       : tx.exec_prepared("recent_deliveries_from", source, limit);
+    for (const auto& row : rows) {
       InboxRecord rec;
       rec.id = row[0].as<std::int64_t>();
       InboxDelivery& d = rec.delivery;
@@ -207,8 +216,8 @@ std::vector<TaskAttemptRecord> PgWorkflowStore::TaskAttempts(WorkflowId id) {
 std::vector<OperatorActionRecord> PgWorkflowStore::OperatorActions(std::optional<WorkflowId> id) {
   return TranslatePg("operator actions", [&] {
     pqxx::nontransaction tx(connection_->db);
-    pqxx::result r = id ? tx.exec_prepared("select_operator_actions", *id)
-                        : tx.exec_prepared("select_operator_actions", nullptr);
+    pqxx::result r = id ? tx.exec_prepared("select_operator_actions_of", *id)
+                        : tx.exec_prepared("select_all_operator_actions");
     std::vector<OperatorActionRecord> out;
     for (const auto& row : r) {
       OperatorActionRecord a;

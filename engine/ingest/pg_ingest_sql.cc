@@ -58,10 +58,15 @@ SELECT t.id, t.inserted, (SELECT id FROM delivery), (SELECT id FROM queued),
        s.id, s.verdict, s.reason, s.workflow_id
   FROM (SELECT 1) one LEFT JOIN target t ON true LEFT JOIN seen s ON true)sql";
 
+// Two statements, not one with `($1 = '' OR source = $1)`: the store's plans are generic
+// (pg_step_sql.h), and a generic plan of that filter walks the whole inbox for a rare source.
+#define O2C_RECENT_DELIVERY_COLUMNS                                                  \
+  "SELECT id, source, delivery_id, topic, shop, body, verdict, reason, workflow_id," \
+  "       (extract(epoch from received_at) * 1000000)::bigint, triggered_at, body IS NULL"
 const char* const kRecentDeliveries =
-    "SELECT id, source, delivery_id, topic, shop, body, verdict, reason, workflow_id,"
-    "       (extract(epoch from received_at) * 1000000)::bigint, triggered_at, body IS NULL"
-    "  FROM inbox WHERE ($1 = '' OR source = $1) ORDER BY id DESC LIMIT $2";
+    O2C_RECENT_DELIVERY_COLUMNS "  FROM inbox ORDER BY id DESC LIMIT $1";
+const char* const kRecentDeliveriesFrom =
+    O2C_RECENT_DELIVERY_COLUMNS "  FROM inbox WHERE source = $1 ORDER BY id DESC LIMIT $2";
 
 // Oldest first, a batch at a time (short statements, no long row locks); SKIP LOCKED lets several
 // `serve` processes run retention at once without waiting on each other.

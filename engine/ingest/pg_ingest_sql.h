@@ -13,9 +13,11 @@ namespace o2c::ingest_sql {
 // id, verdict, reason, workflow id when it was seen before).
 extern const char* const kIngestDelivery;
 
-// $1 source ('' = any), $2 limit. Columns: id, source, delivery_id, topic, shop, body, verdict,
-// reason, workflow_id, received_at (microseconds), triggered_at, body expired.
+// The newest deliveries: kRecentDeliveries from any source ($1 limit), kRecentDeliveriesFrom from
+// one ($1 source, $2 limit). Columns: id, source, delivery_id, topic, shop, body, verdict, reason,
+// workflow_id, received_at (microseconds), triggered_at, body expired.
 extern const char* const kRecentDeliveries;
+extern const char* const kRecentDeliveriesFrom;
 
 // $1 received before, $2 limit.
 extern const char* const kExpireInboxBodies;
