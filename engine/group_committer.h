@@ -38,8 +38,8 @@ class GroupCommitter {
   // WorkflowStore::CommitSteps promises. Results in input order.
   std::vector<CommitResult> CommitAll(const std::vector<const StepCommit*>& steps);
 
-  // Steps committed (refused ones, such as version conflicts, not counted) and statements that
-  // committed so far (their ratio is the mean number of steps a commit carried).
+  // Steps committed (refused ones, such as version conflicts, not counted) and statements run
+  // so far (their ratio is the mean number of committed steps per statement).
   std::int64_t steps_committed() const;
   std::int64_t commits() const;
 
