@@ -1,6 +1,6 @@
-// Shared by the two translation units of PgWorkflowStore (pg_workflow_store.cc: workflows,
-// steps, tasks, timers, events; pg_store_records.cc: inbox, operator actions, history reads).
-// Private to them: include nowhere else.
+// Shared by the translation units of PgWorkflowStore (pg_workflow_store.cc: workflows,
+// steps, tasks, timers, events; pg_store_records.cc: inbox, operator actions, history reads;
+// pg_polling_sql.cc: the lease and due-timer statements). Private to them: include nowhere else.
 #pragma once
 
 #include <optional>

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "engine/pg_errors.h"
+#include "engine/pg_polling_sql.h"
 #include "engine/pg_rows.h"
 #include "engine/pg_step_sql.h"
 #include "engine/pg_store_internal.h"
@@ -31,24 +32,6 @@ const std::string kSelectWorkflowById =
 const std::string kSelectWorkflowsByIds =
     std::string("SELECT ") + kWorkflowColumns + " FROM workflows WHERE id = ANY($1::bigint[])";
 
-// Takes due work: pending tasks whose time has come and leased tasks whose lease expired (their
-// worker is presumed dead). SKIP LOCKED lets workers lease in parallel without waiting on each
-// other; the row lock plus the re-check of the WHERE clause on the locked row guarantee a task
-// goes to one worker only. The CASE expression matches tasks_due_idx exactly.
-const std::string kLeaseTasks =
-    std::string(
-        "WITH due AS ("
-        "  SELECT id FROM tasks"
-        "   WHERE status IN ('pending', 'leased')"
-        "     AND (CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END) <= $2"
-        "   ORDER BY (CASE status WHEN 'pending' THEN next_attempt_at ELSE lease_expires_at END)"
-        "   LIMIT $4 FOR UPDATE SKIP LOCKED) "
-        "UPDATE tasks t SET status = 'leased', lease_owner = $1,"
-        "       lease_expires_at = $2::timestamptz + $3 * interval '1 millisecond',"
-        "       attempt = t.attempt + 1, updated_at = $2"
-        "  FROM due WHERE t.id = due.id RETURNING ") +
-    kTaskColumns;
-
 // The retry and the attempt it ends, in one statement; the attempt number is the lease's (the
 // row is still ours, so its count is). least() and ON CONFLICT: see kTaskCompletionCte in
 // pg_step_sql.cc.
@@ -72,11 +55,6 @@ const char* kDeferTask =
     "UPDATE tasks SET status = 'pending', next_attempt_at = $3, attempt = attempt - 1,"
     "       lease_expires_at = NULL, updated_at = $4"
     " WHERE id = $1 AND status = 'leased' AND lease_owner = $2 AND attempt > 0";
-
-const char* kDueTimers =
-    "SELECT id, workflow_id, name, " O2C_MICROS("fire_at") ", payload::text FROM timers"
-    " WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= $1"
-    " ORDER BY fire_at, id LIMIT $2";
 
 // Each arm reads the first entry of its own partial index (0001/0002), so an idle loop's one
 // question costs four index probes, however many rows are queued or deferred.

@@ -11,22 +11,23 @@
 
 #include "engine/first_statistics.h"
 #include "engine/migrations.h"
+#include "engine/pg_polling_sql.h"
 #include "engine/pg_step_sql.h"
 #include "tests/integration/pg_test_support.h"
 
 namespace o2c::testing {
 namespace {
 
-// The generic plan of `sql` (parameters: $1 a timestamp, every other one an empty jsonb array),
-// as EXPLAIN prints it.
-std::string GenericPlan(pqxx::connection& c, const std::string& sql) {
+// The generic plan of `sql`, as EXPLAIN prints it, executed with `args` (by default: $1 a
+// timestamp, every other parameter an empty jsonb array, as the step statement takes them).
+std::string GenericPlan(pqxx::connection& c, const std::string& sql, std::string args = "") {
   std::set<int> params;
   std::regex placeholder(R"(\$(\d+))");
   for (auto it = std::sregex_iterator(sql.begin(), sql.end(), placeholder);
        it != std::sregex_iterator(); ++it)
     params.insert(std::stoi((*it)[1]));
-  std::string args;
-  for (int n : params) args += std::string(n == 1 ? "" : ", ") + (n == 1 ? "now()" : "'[]'");
+  if (args.empty())
+    for (int n : params) args += std::string(n == 1 ? "" : ", ") + (n == 1 ? "now()" : "'[]'");
   pqxx::nontransaction tx(c);
   tx.exec(kStoreSessionSettings);
   tx.exec("SET plan_cache_mode = force_generic_plan");
@@ -80,6 +81,41 @@ TEST(QueryPlans, OnlyTheWorkflowUpdateAndTheAnswerReadTheStepRows) {
        at = plan.find("CTE Scan on step", at + 1))
     ++reads;
   EXPECT_EQ(reads, 2u) << plan;
+}
+
+// A loop's polls, planned once for any limit: on a backlog of 100,000 due tasks (and timers),
+// statistics taken, each still walks its due index in order and stops at the limit, rather than
+// collecting and sorting every due row.
+TEST(QueryPlans, PollsWalkTheirDueIndexInOrderHoweverManyRowsAreDue) {
+  std::string dsn = CreateScratchDatabase("plans_polls");
+  Migrate(dsn);
+  pqxx::connection c(dsn);
+  pqxx::nontransaction(c).exec(
+      "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
+      "                       created_at, updated_at)"
+      " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
+      "   FROM generate_series(1, 20000) g;"
+      "INSERT INTO tasks (workflow_id, activity, idempotency_key, status, max_attempts,"
+      "                   next_attempt_at, created_at, updated_at)"
+      " SELECT w.id, 'erp.create_sales_order', 'k' || w.id || '/' || g, 'pending', 5,"
+      "        now() - g * interval '1 minute', now(), now()"
+      "   FROM workflows w, generate_series(1, 5) g;"
+      "INSERT INTO timers (workflow_id, name, fire_at, payload, created_at)"
+      " SELECT w.id, 'ship_sla_' || g, now() - g * interval '1 minute', '{}', now()"
+      "   FROM workflows w, generate_series(1, 5) g;"
+      "ANALYZE");
+  struct Poll {
+    std::string sql, args, index;
+  };
+  for (const Poll& poll : {Poll{kLeaseTasks, "'w', now(), 30000, 4", "tasks_due_idx"},
+                           Poll{kDueTimers, "now(), 16", "timers_due_idx"}}) {
+    std::string plan = GenericPlan(c, poll.sql, poll.args);
+    SCOPED_TRACE(plan);
+    EXPECT_NE(plan.find("Index Scan using " + poll.index), std::string::npos);
+    // An incremental sort (of rows already in index order, by the tie-breaker) still streams.
+    EXPECT_FALSE(std::regex_search(plan, std::regex(R"((^|-> +)Sort +\()"))) << "a full sort";
+    EXPECT_EQ(plan.find("Bitmap"), std::string::npos);
+  }
 }
 
 // Statistics taken while a few workflows had many tasks (early in a backlog) make "this
