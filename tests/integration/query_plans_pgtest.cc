@@ -39,6 +39,15 @@ std::string GenericPlan(pqxx::connection& c, const std::string& sql, std::string
   return plan;
 }
 
+// `n` orders, as the statement that inserts them (the tests below need rows to plan against).
+std::string OrdersSql(int n) {
+  return "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
+         "                       created_at, updated_at)"
+         " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(),"
+         " now() FROM generate_series(1, " +
+         std::to_string(n) + ") g;";
+}
+
 TEST(QueryPlans, StepsProbeWhatTheyConsumeByKeyInsteadOfHashingWholeTables) {
   std::string dsn = CreateScratchDatabase("plans_step");
   Migrate(dsn);
@@ -91,10 +100,7 @@ TEST(QueryPlans, PollsWalkTheirDueIndexInOrderHoweverManyRowsAreDue) {
   Migrate(dsn);
   pqxx::connection c(dsn);
   pqxx::nontransaction(c).exec(
-      "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
-      "                       created_at, updated_at)"
-      " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
-      "   FROM generate_series(1, 20000) g;"
+      OrdersSql(20000) +
       "INSERT INTO tasks (workflow_id, activity, idempotency_key, status, max_attempts,"
       "                   next_attempt_at, created_at, updated_at)"
       " SELECT w.id, 'erp.create_sales_order', 'k' || w.id || '/' || g, 'pending', 5,"
@@ -127,10 +133,7 @@ TEST(QueryPlans, StepsLookForAWorkflowsUnfinishedTasksThroughItsOwnIndex) {
   Migrate(dsn);
   pqxx::connection c(dsn);
   pqxx::nontransaction(c).exec(
-      "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
-      "                       created_at, updated_at)"
-      " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
-      "   FROM generate_series(1, 20) g;"
+      OrdersSql(20) +
       "INSERT INTO tasks (workflow_id, activity, idempotency_key, status, result, max_attempts,"
       "                   next_attempt_at, created_at, updated_at)"
       " SELECT w.id, 'erp.create_sales_order', 'k' || w.id || '/' || g,"
@@ -171,11 +174,7 @@ TEST(QueryPlans, AFilledTableThatWasNeverAnalyzedGetsItsFirstStatisticsOnce) {
   EXPECT_TRUE(AnalyzeFirstFilledTables(c, done, 1000).empty()) << "empty tables need no statistics";
   {
     pqxx::connection writer(dsn);
-    pqxx::nontransaction(writer).exec(
-        "INSERT INTO workflows (type, business_key, state, status, context, correlation_id,"
-        "                       created_at, updated_at)"
-        " SELECT 'order', 'shop/orders/' || g, 'received', 'running', '{}', 'c' || g, now(), now()"
-        "   FROM generate_series(1, 1500) g");
+    pqxx::nontransaction(writer).exec(OrdersSql(1500));
   }
   ASSERT_GE(ChangesSinceAnalyze(dsn, "workflows"), 1500);
   EXPECT_FALSE(AllGrowingTablesAnalyzed(c));
