@@ -56,10 +56,9 @@ unsigned StepShape(const std::vector<const StepCommit*>& steps);
 
 // The statement for `shape`. Parameters: $1 now, $2 the steps (jsonb array), then one per part
 // present, in StepPart order: a jsonb array holding, for each step in order, the array of that
-// part's rows. Returns one row per step: (index, committed,
-// new version, what was already consumed or NULL, whether deferred events were made due, the
-// workflows the statement queued events for or NULL, the step's claimed tasks as a jsonb object
-// {idempotency key: id} or NULL).
+// part's rows. Returns one row per step: (index, committed, new version, what was already
+// consumed or NULL, whether deferred events were made due, the workflows the statement queued
+// events for or NULL, the step's claimed tasks as a jsonb object {idempotency key: id} or NULL).
 std::string CommitStepsSql(unsigned shape);
 
 // A scalar subquery: the round (schema/0004_task_attempts.sql) an attempt numbered `attempt`
