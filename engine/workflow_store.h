@@ -12,7 +12,6 @@
 //   holds one connection: use one store per thread).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -446,17 +445,9 @@ class WorkflowStore {
   // DueEvents, and the records of the workflows those events are for (each existing one once, as
   // LoadWorkflows returns it), read together: a runtime that decides on them at once makes one
   // round trip, not two. A record may be older than the workflow by the time it is used, like
-  // any loaded record; the step's version check catches that. The default makes the two calls.
+  // any loaded record; the step's version check catches that.
   virtual DueEventsAndWorkflows DueEventsWithWorkflows(TimePoint now, int limit, int shard = 0,
-                                                       int shards = 1) {
-    DueEventsAndWorkflows due{DueEvents(now, limit, shard, shards), {}};
-    std::vector<WorkflowId> ids;
-    for (const EventRecord& e : due.events)
-      if (std::find(ids.begin(), ids.end(), e.workflow_id) == ids.end())
-        ids.push_back(e.workflow_id);
-    if (!ids.empty()) due.workflows = LoadWorkflows(ids);
-    return due;
-  }
+                                                       int shards = 1) = 0;
 
   // Puts an event back unapplied because it arrived before the workflow can take it: DueEvents
   // leaves it out until `not_before`, `deferrals` grows by one and `reason` is kept for the trace.
