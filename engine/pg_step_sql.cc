@@ -376,23 +376,26 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
     steps_text += ",\"context\":";
     steps_text += s.context.dump();
     steps_text += '}';
-    // One array per step in every part, empty or not: the statement finds a step's rows by its
-    // index.
-    Json& step_transitions = transitions.emplace_back(Json::array());
-    Json& step_tasks = tasks.emplace_back(Json::array());
-    Json& step_timers = timers.emplace_back(Json::array());
-    Json& step_cancels = cancels.emplace_back(Json::array());
-    Json& step_children = children.emplace_back(Json::array());
-    Json& step_events = events.emplace_back(Json::array());
-    Json& step_actions = actions.emplace_back(Json::array());
+    // One array per step in every part of the statement, empty or not: the statement finds a
+    // step's rows by its index. A part left out of `shape` has no rows (StepShape), so no arrays.
+    auto rows_of_step = [&](Json& part, unsigned bit) {
+      return shape & bit ? &part.emplace_back(Json::array()) : nullptr;
+    };
+    Json* step_transitions = rows_of_step(transitions, kTransitionsPart);
+    Json* step_tasks = rows_of_step(tasks, kTasksPart);
+    Json* step_timers = rows_of_step(timers, kTimersPart);
+    Json* step_cancels = rows_of_step(cancels, kCancelTimersPart);
+    Json* step_children = rows_of_step(children, kChildrenPart);
+    Json* step_events = rows_of_step(events, kEventsPart);
+    Json* step_actions = rows_of_step(actions, kOperatorActionPart);
     for (std::size_t k = 0; k < s.transitions.size(); ++k) {
       const NewTransition& t = s.transitions[k];
-      step_transitions.push_back({{"ord", k},
-                                  {"from_state", t.from_state},
-                                  {"event", t.event},
-                                  {"to_state", t.to_state},
-                                  {"payload", t.payload},
-                                  {"actor", t.actor}});
+      step_transitions->push_back({{"ord", k},
+                                   {"from_state", t.from_state},
+                                   {"event", t.event},
+                                   {"to_state", t.to_state},
+                                   {"payload", t.payload},
+                                   {"actor", t.actor}});
     }
     for (const NewTask& t : s.tasks) {
       Json task = {{"activity", t.activity},
@@ -405,21 +408,21 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
         task["lease_owner"] = s.claim_new_tasks->owner;
         task["lease_expires_at"] = FormatTimestamp(s.claim_new_tasks->lease_expires_at);
       }
-      step_tasks.push_back(std::move(task));
+      step_tasks->push_back(std::move(task));
     }
     for (const NewTimer& t : s.timers) {
-      step_timers.push_back(
+      step_timers->push_back(
           {{"name", t.name}, {"fire_at", FormatTimestamp(t.fire_at)}, {"payload", t.payload}});
     }
     for (const std::string& name : s.cancel_timers) {
-      step_cancels.push_back({{"name", name}});
+      step_cancels->push_back({{"name", name}});
     }
     for (const NewWorkflow& c : s.children) {
-      step_children.push_back({{"type", c.type},
-                               {"business_key", c.business_key},
-                               {"state", c.state},
-                               {"status", c.status},
-                               {"context", c.context}});
+      step_children->push_back({{"type", c.type},
+                                {"business_key", c.business_key},
+                                {"state", c.state},
+                                {"status", c.status},
+                                {"context", c.context}});
     }
     for (const NewEvent& e : s.events) {
       Json ev = {{"event", e.event}, {"payload", e.payload}, {"source", e.source}};
@@ -428,15 +431,15 @@ std::vector<std::string> CommitStepsParams(const std::vector<const StepCommit*>&
         ev["child_type"] = e.child_type;
         ev["child_key"] = e.child_key;
       }
-      step_events.push_back(std::move(ev));
+      step_events->push_back(std::move(ev));
     }
     if (const auto& a = s.operator_action) {
-      step_actions.push_back({{"action", a->action},
-                              {"actor", a->actor},
-                              {"reason", a->reason},
-                              {"params", a->params},
-                              {"dry_run", a->dry_run},
-                              {"result", a->result}});
+      step_actions->push_back({{"action", a->action},
+                               {"actor", a->actor},
+                               {"reason", a->reason},
+                               {"params", a->params},
+                               {"dry_run", a->dry_run},
+                               {"result", a->result}});
     }
   }
   std::vector<std::string> params = {FormatTimestamp(now), steps_text + "]"};
