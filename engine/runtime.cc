@@ -336,12 +336,12 @@ void Runtime::ApplyTogether(std::vector<Input>& inputs, Failures& failures) {
       alone.push_back(&in);
       continue;
     }
-    if (options_.on_dispatch) options_.on_dispatch(in.workflow_id);
     Decision d = Decide(it->second, in.event, in.consume, in.actor, in.deferrable, now);
     if (d.defer_reason) {
-      alone.push_back(&in);
+      alone.push_back(&in);  // Apply dispatches it, once
       continue;
     }
+    if (options_.on_dispatch) options_.on_dispatch(in.workflow_id);
     MaybeClaim(d.step, claiming);
     if (d.step.claim_new_tasks) ++claiming;
     steps.push_back(std::move(d.step));
