@@ -153,6 +153,9 @@ class Runtime {
   // Gives the tasks claimed and not yet run back, unattempted and due at once (shutdown). A
   // failure is ignored: their leases expire instead.
   void ReleaseClaimedTasks();
+  // How many tasks this runtime gave back due at once (shutdown, a failed commit) since the last
+  // call. Other processes learn of such tasks only at their next look, unless told (WorkerPool).
+  int TakeGivenBackCount() { return std::exchange(given_back_, 0); }
   // With lease_only_when_told: the next RunTasks leases whether or not it has claimed tasks to run.
   void LookForTasks() { look_for_tasks_ = true; }
 
@@ -265,6 +268,7 @@ class Runtime {
   std::uint64_t keeps_ = 0;
   std::vector<TaskRecord> claimed_;  // leased to us by our own steps, not yet run
   bool left_unclaimed_ = false;      // our steps made due tasks they did not claim; not all leased
+  int given_back_ = 0;               // given back due at once since TakeGivenBackCount
   TimePoint next_lease_look_{};      // RunTasks leases from then on, claims or not
   bool look_for_tasks_ = true;       // LookForTasks (lease_only_when_told)
   std::optional<TimePoint> scheduled_since_look_;  // scheduled_since_look()

@@ -18,6 +18,7 @@ void Runtime::ReleaseClaimedTasks() {
   for (const TaskRecord& task : std::exchange(claimed_, {})) {
     try {
       GiveBack(task.id, clock_.Now());
+      ++given_back_;
     } catch (const StoreError&) {
       // Shutting down with the database gone: the lease expires and the task is re-leased.
     }
@@ -56,6 +57,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
       if (options_.stopping && options_.stopping()) {
         // Not yet called, so not an attempt: give it back now rather than strand it for lease_for.
         GiveBack(task.id, clock_.Now());
+        ++given_back_;
         continue;
       }
       if (task.lease_expires_at && clock_.Now() >= *task.lease_expires_at) {
@@ -101,6 +103,7 @@ int Runtime::RunTasks(activities::ActivityExecutor& executor, int limit) {
     for (std::size_t i = first_uncalled; i < tasks.size(); ++i) {
       try {
         GiveBack(tasks[i].id, clock_.Now());
+        ++given_back_;
       } catch (const StoreError&) {
       }
     }

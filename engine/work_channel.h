@@ -1,11 +1,11 @@
 // The Postgres channel that tells `o2c serve` processes new work exists (LISTEN/NOTIFY).
 //
 // Writers outside a serve's own loops — operator actions (CLI or API), runbook runs,
-// `submit-orders` — NOTIFY it after queuing work, with payload = the workflow id the work belongs
-// to, or "" for "look everywhere". Every serve LISTENs (worker_pool.h) and wakes the loop that owns
-// the workflow. A notification is only a hint: it is delivered at commit, may be missed while a
-// listener reconnects, and is never needed for correctness — the work is in the tables, and an
-// idle loop looks at least every few seconds.
+// `submit-orders`, a serve stopping gracefully (the tasks it gave back) — NOTIFY it after queuing
+// work, with payload = the workflow id the work belongs to, or "" for "look everywhere". Every
+// serve LISTENs (worker_pool.h) and wakes the loop that owns the workflow. A notification is only a
+// hint: it is delivered at commit, may be missed while a listener reconnects, and is never needed
+// for correctness — the work is in the tables, and an idle loop looks at least every few seconds.
 //
 // Why not NOTIFY from every step: Postgres serialises the commits of notifying transactions on one
 // lock held through the WAL flush, which would undo group commit on the hot path. The loops of the

@@ -333,6 +333,23 @@ void WorkerPool::Stop() {
   guard_.reset();  // run() returns once the last handler is done
   for (auto& t : threads_) t.join();
   threads_.clear();
+  AnnounceGivenBackTasks();
+}
+
+void WorkerPool::AnnounceGivenBackTasks() {
+  int given_back = 0;
+  for (auto& loop : loops_)  // the threads are joined: no round touches a runtime now
+    if (loop->runtime) given_back += loop->runtime->TakeGivenBackCount();
+  if (given_back == 0) return;
+  // Why tell: the tasks are due now, but another process's parked loops would otherwise find them
+  // only when their park ends (up to --max-idle-ms).
+  try {
+    pqxx::connection connection(options_.dsn);
+    pqxx::nontransaction(connection).exec_params(kNotifyWorkSql, "");
+  } catch (const std::exception& e) {
+    std::cerr << "o2c serve: could not announce " << given_back
+              << " tasks given back (others find them at their next look): " << e.what() << "\n";
+  }
 }
 
 WorkerPool::Counters WorkerPool::counters() const {

@@ -25,8 +25,9 @@
 //
 // Stop() is graceful: no round starts after it, a round in progress finishes the call it is making
 // and gives back the tasks of its batch it has not started (RuntimeOptions::stopping), and the
-// threads join. Leases therefore never outlive the process that took them — except after kill -9,
-// when they expire after lease_for and the next worker takes them.
+// threads join; then, if tasks went back, one NOTIFY on the work channel tells other processes.
+// Leases therefore never outlive the process that took them — except after kill -9, when they
+// expire after lease_for and the next worker takes them.
 #pragma once
 
 #include <atomic>
@@ -98,6 +99,9 @@ class WorkerPool {
   struct Loop;
   class Listener;
   void Round(Loop& loop);
+  // After the threads join: one NOTIFY if any loop gave tasks back, so other processes run them
+  // now.
+  void AnnounceGivenBackTasks();
   // When the parking `loop` next has work: the store's NextDueAt, or a recent answer of it together
   // with what the loop's runtime scheduled since (DueAnswer, worker_pool.cc kDueAnswerReuse).
   std::optional<TimePoint> NextDue(Loop& loop);

@@ -5,7 +5,9 @@
 #     loops told to look on their own only every 30 s;
 #  3. SIGTERM is graceful: calls in flight finish, leased tasks not yet started are given back
 #     unattempted (no lease is left to expire), and a new serve completes every order with no
-#     duplicate document.
+#     duplicate document;
+#  4. the tasks a stopping serve gives back are announced: another serve, parked for up to 60 s,
+#     runs them at once.
 set -euo pipefail
 o2c="$1"; name=worker_pool
 source "$(dirname "$0")/lib/stack.sh"
@@ -71,3 +73,32 @@ wait_sql "SELECT count(*) FROM workflows WHERE type = 'order' AND status = 'comp
 [ "$(sim_stat .duplicates)" = 0 ] || fail "duplicate documents: $(sim_stat .duplicates)"
 [ "$(sim_stat '.documents["erp.sales_orders"]')" = 21 ] || fail "sales orders: $(sim_stat .documents)"
 echo "SIGTERM: stopped within ${took} s, $unstarted unstarted tasks given back; all 21 orders completed"
+
+# --- 4: another serve, parked, hears of the tasks a stopping one gave back ---
+kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+curl -sf -X POST "$sim_url/sim/faults" -d \
+  '{"rules": [{"match": "POST /erp/sales-orders", "latency_ms": [2000, 2000]}]}' >/dev/null
+serve_flags="--threads 1 --lease-ms 120000"
+start_serve
+"$o2c" submit-orders --count 4 --prefix handover >/dev/null
+handover_leased="SELECT count(*) FROM tasks t JOIN workflows w ON w.id = t.workflow_id
+                  WHERE w.business_key LIKE '%/orders/handover-%'
+                    AND t.activity = 'erp.create_sales_order' AND t.status = 'leased'"
+wait_sql "$handover_leased" 4 30  # one loop holds all four: one call in flight, three waiting
+"$o2c" serve --listen off --activities http --threads 2 --lease-ms 120000 --max-idle-ms 60000 \
+  >>"$tmp/serve_b.log" 2>&1 &
+pids+=($!)
+sleep 2  # its start-up rounds find nothing due (all leased for 120 s) and park for up to 60 s
+kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+stopped_at=$SECONDS
+# Given back unattempted, then taken by the parked serve: without the announcement they would sit
+# due until its park ran out.
+wait_sql "SELECT count(*) FROM tasks WHERE activity = 'erp.create_sales_order'
+           AND status = 'pending' AND attempt = 0" 0 5
+picked_up=$((SECONDS - stopped_at))
+# (The parked serve takes no webhooks, so these orders stop at fulfilling: enough here.)
+wait_sql "SELECT count(*) FROM tasks WHERE activity = 'erp.create_sales_order'
+           AND status = 'succeeded'" 25 30
+[ "$(sim_stat .duplicates)" = 0 ] || fail "duplicate documents: $(sim_stat .duplicates)"
+[ "$(sim_stat '.documents["erp.sales_orders"]')" = 25 ] || fail "sales orders: $(sim_stat .documents)"
+echo "handover: tasks given back at stop were taken by a parked serve within ${picked_up} s"
