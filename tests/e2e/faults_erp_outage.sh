@@ -17,7 +17,10 @@ wait_sql "SELECT count(*) FROM workflows WHERE type = 'order' AND status = 'comp
 refused="$(sim_stat '.faults_injected.outage')"
 [ "$refused" -lt 150 ] || fail "the ERP answered $refused calls during the outage: the breaker did not hold them"
 attempts="$(q "SELECT string_agg(n || ' at attempt ' || attempt, ', ') FROM (SELECT attempt, count(*) n FROM tasks WHERE activity LIKE 'erp.%' GROUP BY 1 ORDER BY 1) a")"
-[ "$(q "SELECT max(attempt) FROM tasks WHERE activity LIKE 'erp.%'")" -le 3 ] || fail "erp tasks burned attempts: $attempts"
+# Why 4 and not 3: ~15 half-open probes in the outage, each a random one of ~500 waiting tasks,
+# make some task the probe three times in a few runs in a thousand even when the choice is fair,
+# and one fresh-clone run did (attempts 1483 at 1, 16 at 2, 1 at 4). Six would mean a task died.
+[ "$(q "SELECT max(attempt) FROM tasks WHERE activity LIKE 'erp.%'")" -le 4 ] || fail "erp tasks burned attempts: $attempts"
 [ "$(sim_stat '.documents["erp.sales_orders"]')" = 500 ] || fail "sales orders: $(sim_stat '.documents')"
 [ "$(sim_stat .duplicates)" = 0 ] || fail "duplicate documents"
 echo "ERP outage: 500 orders completed, $refused calls refused by the ERP while down, 500 sales orders"
