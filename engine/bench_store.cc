@@ -211,12 +211,10 @@ int RunBenchCommand(const std::vector<std::string>& raw) {
     LatencySample hand_batches = RunClosedLoop(batch_connections, seconds, [&](int t) {
       auto conn = std::make_shared<pqxx::connection>(dsn);
       conn->prepare("batch", kHandBatch);
-      PgWorkflowStore setup_store(dsn);
       auto ids = std::make_shared<std::vector<WorkflowId>>();
       for (int k = 0; k < batch_size; ++k)
-        ids->push_back(CreateBenchWorkflow(setup_store, run + "/hand-batch/" + std::to_string(c) +
-                                                            "/" + std::to_string(t) + "/" +
-                                                            std::to_string(k)));
+        ids->push_back(CreateBenchWorkflow(setup, run + "/hand-batch/" + std::to_string(c) + "/" +
+                                                      std::to_string(t) + "/" + std::to_string(k)));
       auto n = std::make_shared<std::int64_t>(0);
       return [conn, ids, n] {
         Json rows = Json::array();
