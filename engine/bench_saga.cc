@@ -33,6 +33,7 @@
 #include "engine/bench_stats.h"
 #include "engine/cli.h"
 #include "engine/cli_args.h"
+#include "engine/cpu_usage.h"
 #include "engine/http/http_server.h"
 #include "engine/migrations.h"
 #include "engine/pg_workflow_store.h"
@@ -114,6 +115,7 @@ struct LevelResult {
   std::int64_t transitions = 0;
   LatencySample step;
   double steps_per_commit = 1;
+  CpuUsage cpu;  // over the timed window
   std::string error;  // a runtime thread failed
 };
 
@@ -211,6 +213,7 @@ LevelResult RunLevel(const LevelConfig& config) {
   WorkerPool pool(std::move(options));
   pool_ptr = &pool;
 
+  const CpuSnapshot cpu_at_start = TakeCpuSnapshot();
   auto started = Steady::now();
   auto deadline = started + std::chrono::duration<double>(config.seconds_limit);
   pool.Start();
@@ -236,6 +239,7 @@ LevelResult RunLevel(const LevelConfig& config) {
     std::unique_lock lock(mutex);
     changed.wait_until(lock, deadline, [&] { return completed.load() >= n || !error.empty(); });
   }
+  const CpuSnapshot cpu_at_end = TakeCpuSnapshot();
   pool.Stop();
   Steady::time_point end =
       finished_at ? Steady::time_point(Steady::duration(finished_at.load())) : Steady::now();
@@ -248,6 +252,7 @@ LevelResult RunLevel(const LevelConfig& config) {
   WorkerPool::Counters counters = pool.counters();
   if (counters.group_commits > 0)
     r.steps_per_commit = double(counters.grouped_steps) / counters.group_commits;
+  r.cpu = CpuBetween(cpu_at_start, cpu_at_end);
   r.error = error;
   return r;
 }
@@ -370,6 +375,7 @@ int RunSagaBench(const std::vector<std::string>& raw) {
       orders_completed = row[0].as<std::int64_t>();
       shipments_closed = row[1].as<std::int64_t>();
     }
+    const double per_saga = std::max(r.completed, 1);
     Json line = {{"bench", "saga"},
                  {"concurrency", c},
                  {"workflows", config.workflows},
@@ -385,6 +391,12 @@ int RunSagaBench(const std::vector<std::string>& raw) {
                  {"step_samples", r.step.count()},
                  {"mean_steps_per_commit", Round(r.steps_per_commit, 1)},
                  {"baseline_insert_commits_per_s", Round(baseline)},
+                 // Whether the cores were the limit, and who spent them: this process (the
+                 // engine, and the executor and WMS the bench plays) and everything else on the
+                 // machine (Postgres, where nothing else runs).
+                 {"machine_cpu_busy_pct", Round(100 * r.cpu.busy_fraction, 1)},
+                 {"bench_process_cpu_ms_per_saga", Round(1000 * r.cpu.process_s / per_saga, 3)},
+                 {"other_cpu_ms_per_saga", Round(1000 * r.cpu.others_s / per_saga, 3)},
                  {"elapsed_s", Round(r.elapsed_s, 3)},
                  {"completed", orders_completed},
                  {"shipments_closed", shipments_closed}};
