@@ -44,7 +44,8 @@ passed=$((passed + 1))
 
 out=$("$o2c" bench saga --database-url "$url" --workflows 40 --concurrency 4 \
   --baseline-seconds 1) || fail "bench saga (backlog) exited $?"
-positive "$out" sagas_per_s transitions_per_s step_p50_ms step_p99_ms baseline_insert_commits_per_s
+positive "$out" sagas_per_s transitions_per_s step_p50_ms step_p99_ms baseline_insert_commits_per_s \
+  machine_cpu_busy_pct bench_process_cpu_ms_per_saga other_cpu_ms_per_saga
 grep -q '"completed":40,' <<<"$out" || fail "backlog: not all 40 sagas completed: $out"
 grep -q '"shipments_closed":40,' <<<"$out" || fail "backlog: shipments not closed: $out"
 passed=$((passed + 1))
@@ -56,9 +57,12 @@ grep -q '"completed":40,' <<<"$out" || fail "in flight: not all 40 sagas complet
 grep -q '"in_flight":3,' <<<"$out" || fail "in flight: mode not reported: $out"
 passed=$((passed + 1))
 
-# The saga ceiling's script (ops/saga-ceiling) still writes complete sagas on today's schema.
+# The saga ceiling's script (ops/saga-ceiling) still writes complete sagas on today's schema, and
+# measures them for a second.
 root="${O2C_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}"
-out=$(O2C_BIN="$o2c" "$root/ops/saga-ceiling" --check) || fail "ops/saga-ceiling --check: $out"
+out=$(O2C_BIN="$o2c" "$root/ops/saga-ceiling" --check --clients 1 --seconds 1) ||
+  fail "ops/saga-ceiling --check: $out"
+positive "$out" sagas_per_s machine_cpu_busy_pct postgres_cpu_ms_per_saga
 passed=$((passed + 1))
 
 set +e
