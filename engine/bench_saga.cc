@@ -115,7 +115,7 @@ struct LevelResult {
   std::int64_t transitions = 0;
   LatencySample step;
   double steps_per_commit = 1;
-  CpuUsage cpu;  // over the timed window
+  CpuUsage cpu;       // over the timed window
   std::string error;  // a runtime thread failed
 };
 

@@ -7,8 +7,8 @@
 namespace o2c {
 
 struct CpuSnapshot {
-  double process_s = 0;       // this process, user + system
-  double machine_busy_s = 0;  // all cores: user, nice, system, irq, softirq
+  double process_s = 0;        // this process, user + system
+  double machine_busy_s = 0;   // all cores: user, nice, system, irq, softirq
   double machine_total_s = 0;  // the same plus idle, iowait and steal
 };
 

@@ -12,7 +12,7 @@ TEST(CpuUsageTest, TheMachineLessThisProcessIsEveryoneElse) {
   CpuSnapshot before{10.0, 100.0, 400.0}, after{11.5, 103.0, 404.0};
   CpuUsage u = CpuBetween(before, after);
   EXPECT_DOUBLE_EQ(u.process_s, 1.5);
-  EXPECT_DOUBLE_EQ(u.others_s, 1.5);     // 3 s busy, 1.5 of them ours
+  EXPECT_DOUBLE_EQ(u.others_s, 1.5);        // 3 s busy, 1.5 of them ours
   EXPECT_DOUBLE_EQ(u.busy_fraction, 0.75);  // 3 of 4 core-seconds
 }
 
